@@ -34,6 +34,7 @@ import {
   registryDomain,
   Role,
   signAttest,
+  type Hex,
   type RecordLeaf,
 } from "../core/index.js";
 
@@ -45,8 +46,8 @@ function median(values: bigint[]): number {
   return Number(sorted[Math.floor(sorted.length / 2)]);
 }
 
-function h(label: string, i: number | bigint): string {
-  return keccak256(toUtf8Bytes(`${label}:${i}`));
+function h(label: string, i: number | bigint): Hex {
+  return keccak256(toUtf8Bytes(`${label}:${i}`)) as Hex;
 }
 
 async function gasOf(tx: Promise<{ wait(): Promise<{ gasUsed: bigint } | null> }>): Promise<bigint> {

@@ -93,6 +93,15 @@ contract Consortium is IConsortium {
     }
 
     /// @inheritdoc IConsortium
+    function execute(uint256 proposalId) external {
+        _activeMemberOf(msg.sender);
+        Proposal storage p = _openProposal(proposalId);
+        uint32 required = requiredApprovals();
+        if (p.approvals < required) revert ConsortiumNotEnoughApprovals(proposalId, p.approvals, required);
+        _executeProposal(proposalId, p);
+    }
+
+    /// @inheritdoc IConsortium
     function cancel(uint256 proposalId) external {
         (uint32 caller, bytes32 callerId) = _activeMemberOf(msg.sender);
         Proposal storage p = _openProposal(proposalId);
@@ -140,11 +149,13 @@ contract Consortium is IConsortium {
         uint32 approvals = ++p.approvals;
         uint32 required = requiredApprovals();
         emit ProposalApproved(proposalId, voterId, approvals, required);
-        if (approvals >= required) {
-            p.status = ProposalStatus.Executed;
-            _execute(p.kind, p.payload);
-            emit ProposalExecuted(proposalId);
-        }
+        if (approvals >= required) _executeProposal(proposalId, p);
+    }
+
+    function _executeProposal(uint256 proposalId, Proposal storage p) private {
+        p.status = ProposalStatus.Executed;
+        _execute(p.kind, p.payload);
+        emit ProposalExecuted(proposalId);
     }
 
     /// @dev Checks a payload decodes and is acceptable now; the same checks run again at execution.
@@ -163,8 +174,7 @@ contract Consortium is IConsortium {
             (bytes32 id, bytes32 category, uint64 expiresAt) = abi.decode(payload, (bytes32, bytes32, uint64));
             _checkScope(id, category, expiresAt);
         } else if (kind == ActionKind.Suspend) {
-            bytes32 id = abi.decode(payload, (bytes32));
-            if (_existing(id).suspended) revert ConsortiumMemberSuspended(id);
+            _checkSuspension(abi.decode(payload, (bytes32)));
         } else if (kind == ActionKind.Reinstate) {
             bytes32 id = abi.decode(payload, (bytes32));
             if (!_existing(id).suspended) revert ConsortiumMemberNotSuspended(id);
@@ -380,6 +390,12 @@ contract Consortium is IConsortium {
         if (m.keyCount == 1) revert ConsortiumLastKey(id);
     }
 
+    /// @dev Governance must keep one active member at least, or nobody could ever vote again.
+    function _checkSuspension(bytes32 id) private view {
+        if (_existing(id).suspended) revert ConsortiumMemberSuspended(id);
+        if (_activeMembers == 1) revert ConsortiumLastActiveMember(id);
+    }
+
     function _checkThreshold(uint32 newThreshold) private view {
         if (newThreshold == 0 || newThreshold > _activeMembers) {
             revert ConsortiumInvalidThreshold(newThreshold, _activeMembers);
@@ -440,7 +456,7 @@ contract Consortium is IConsortium {
     function _setSuspended(bytes32 id, bool suspended) private {
         Member storage m = _existing(id);
         if (suspended) {
-            if (m.suspended) revert ConsortiumMemberSuspended(id);
+            _checkSuspension(id);
             --_activeMembers;
             emit MemberSuspended(id);
         } else {

@@ -250,8 +250,12 @@ contract CreditRegistry is ICreditRegistry, EIP712 {
     /// @inheritdoc ICreditRegistry
     function answerDispute(bytes32 uid, DisputeOutcome outcome, bytes32 responseHash) external {
         if (outcome == DisputeOutcome.None) revert RegistryInvalidOutcome(uint8(outcome));
-        (uint32 caller, bytes32 callerId) = _consortium.authorize(msg.sender, Roles.PROVIDER);
         Record storage r = _existingRecord(uid);
+        // the record's owner answers: the provider of an attestation, the scorer of a derived record
+        (uint32 caller, bytes32 callerId) = _consortium.authorize(
+            msg.sender,
+            r.derived ? Roles.SCORER : Roles.PROVIDER
+        );
         if (r.owner != caller) revert RegistryNotOwner(uid, callerId);
         Dispute storage d = _openDispute(uid);
         if (block.timestamp > d.deadline) revert RegistryDisputeOverdue(uid, d.deadline);
@@ -467,7 +471,8 @@ contract CreditRegistry is ICreditRegistry, EIP712 {
         if (!MerkleProof.verifyCalldata(leaf.proof, leaf.root, leafHash)) {
             revert RegistryInvalidProof(leaf.root, leafHash);
         }
-        if (leaf.severity > _MAX_SEVERITY) revert RegistryInvalidSeverity(leaf.severity);
+        // the record rules of an attestation: a leaf is stored in the same uint40 slot fields
+        _checkRecordFields(leaf.subject, leaf.dataHash, leaf.observedAt, leaf.expiresAt, leaf.severity);
         return
             _attestationUid(
                 b.schemaId,

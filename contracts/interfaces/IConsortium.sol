@@ -98,6 +98,8 @@ interface IConsortium {
     error ConsortiumNotProposer(uint256 proposalId, bytes32 member);
     error ConsortiumInvalidAction(ActionKind kind);
     error ConsortiumNoFounders();
+    error ConsortiumLastActiveMember(bytes32 member);
+    error ConsortiumNotEnoughApprovals(uint256 proposalId, uint32 approvals, uint32 required);
 
     // ----------------------------------------------------------------------------------------------
     // Events — each carries what the indexer needs to rebuild membership from logs alone
@@ -143,6 +145,10 @@ interface IConsortium {
 
     /// @notice Approves an open proposal; executes it when approvals reach {requiredApprovals}.
     function approve(uint256 proposalId) external;
+
+    /// @notice Executes an open proposal that already has enough approvals: needed when the required
+    /// count dropped below its approvals after they were cast (a member was suspended meanwhile).
+    function execute(uint256 proposalId) external;
 
     /// @notice The proposer withdraws its own open proposal.
     function cancel(uint256 proposalId) external;

@@ -1,0 +1,129 @@
+/**
+ * Ledger-neutral ids. These must equal, byte for byte, what the contracts compute
+ * (ICreditRegistry.sol, Tags.sol) and what the Fabric chaincode computes.
+ *
+ *   attestation uid = keccak256(abi.encode(ATTESTATION_TAG, schema, subject, dataHash, provider,
+ *                                          uint64 observedAt, uint64 expiresAt, uint8 severity))
+ *   derived uid     = keccak256(abi.encode(DERIVATION_TAG, schema, subject, dataHash, deriver, modelHash,
+ *                                          uint64 observedAt, keccak256(abi.encode(bytes32[] inputs))))
+ */
+import { AbiCoder, keccak256, toUtf8Bytes } from "ethers";
+
+import type { Hex, Uint64Like } from "./abiValues.js";
+import { toBytes32, toUint64 } from "./abiValues.js";
+import { canonicalJson, hashCanonical } from "./canonicalJson.js";
+import { ErrorCode, ValidationError } from "./errors.js";
+import { toSeverity } from "./severity.js";
+
+const abi = AbiCoder.defaultAbiCoder();
+
+/** keccak256("credtrail.attestation.v1") — Tags.ATTESTATION. */
+export const ATTESTATION_TAG: Hex = keccak256(toUtf8Bytes("credtrail.attestation.v1")) as Hex;
+/** keccak256("credtrail.derivation.v1") — Tags.DERIVATION. */
+export const DERIVATION_TAG: Hex = keccak256(toUtf8Bytes("credtrail.derivation.v1")) as Hex;
+
+export interface AttestationUidParams {
+  schema: string;
+  subject: string;
+  dataHash: string;
+  /** The provider's member id. */
+  provider: string;
+  observedAt: Uint64Like;
+  expiresAt: Uint64Like;
+  severity: number;
+}
+
+export interface DerivedUidParams {
+  schema: string;
+  subject: string;
+  dataHash: string;
+  /** The scorer's member id. */
+  deriver: string;
+  modelHash: string;
+  observedAt: Uint64Like;
+  /** Input uids in the order the ledger sees them: stored uids first, then batch-leaf uids. */
+  inputs: readonly string[];
+}
+
+/** The uid of an attestation, and of a batch leaf (with its batch's schema and provider). */
+export function attestationUid(params: AttestationUidParams): Hex {
+  return keccak256(
+    abi.encode(
+      ["bytes32", "bytes32", "bytes32", "bytes32", "bytes32", "uint64", "uint64", "uint8"],
+      [
+        ATTESTATION_TAG,
+        toBytes32(params.schema, "schema"),
+        toBytes32(params.subject, "subject"),
+        toBytes32(params.dataHash, "dataHash"),
+        toBytes32(params.provider, "provider"),
+        toUint64(params.observedAt, "observedAt"),
+        toUint64(params.expiresAt, "expiresAt"),
+        toSeverity(params.severity),
+      ],
+    ),
+  ) as Hex;
+}
+
+/** keccak256(abi.encode(bytes32[] inputs)) — the dynamic-array encoding (offset, length, items). */
+export function inputsHash(inputs: readonly string[]): Hex {
+  if (!Array.isArray(inputs)) {
+    throw new ValidationError(ErrorCode.HEX_INVALID, "inputs must be an array of bytes32", {
+      details: { field: "inputs" },
+    });
+  }
+  const uids = inputs.map((uid, i) => toBytes32(uid, `inputs[${i}]`));
+  return keccak256(abi.encode(["bytes32[]"], [uids])) as Hex;
+}
+
+/** The uid of a derived record (a score, an index) with its lineage. */
+export function derivedUid(params: DerivedUidParams): Hex {
+  return keccak256(
+    abi.encode(
+      ["bytes32", "bytes32", "bytes32", "bytes32", "bytes32", "bytes32", "uint64", "bytes32"],
+      [
+        DERIVATION_TAG,
+        toBytes32(params.schema, "schema"),
+        toBytes32(params.subject, "subject"),
+        toBytes32(params.dataHash, "dataHash"),
+        toBytes32(params.deriver, "deriver"),
+        toBytes32(params.modelHash, "modelHash"),
+        toUint64(params.observedAt, "observedAt"),
+        inputsHash(params.inputs),
+      ],
+    ),
+  ) as Hex;
+}
+
+function nameHash(name: string, what: string): Hex {
+  if (typeof name !== "string" || name.length === 0) {
+    throw new ValidationError(ErrorCode.NAME_INVALID, `${what} name must be a non-empty string`, {
+      details: { what },
+    });
+  }
+  return keccak256(toUtf8Bytes(name)) as Hex;
+}
+
+/** A member's id: keccak256 of its name's UTF-8 bytes (exactly as given, no normalisation). */
+export function memberId(name: string): Hex {
+  return nameHash(name, "member");
+}
+
+/** A data category's id, e.g. categoryId("tax.payment"). */
+export function categoryId(name: string): Hex {
+  return nameHash(name, "category");
+}
+
+/** The string registered on the ledger for a schema: its canonical JSON definition. */
+export function schemaDefinitionString(definition: unknown): string {
+  return canonicalJson(definition);
+}
+
+/** A schema's id: keccak256 of its canonical JSON definition (what IConsortium.registerSchema computes). */
+export function schemaId(definition: unknown): Hex {
+  return keccak256(toUtf8Bytes(schemaDefinitionString(definition))) as Hex;
+}
+
+/** A scoring model's id: the hash of its canonical JSON document. */
+export function modelHash(modelDocument: unknown): Hex {
+  return hashCanonical(modelDocument);
+}
