@@ -32,6 +32,7 @@ contract CreditRegistry is ICreditRegistry, EIP712 {
     mapping(bytes32 uid => Record) private _records;
     mapping(bytes32 uid => bytes32 newUid) private _supersededBy;
     mapping(bytes32 root => Batch) private _batches;
+    mapping(bytes32 uid => bytes32 root) private _leafRoots;
     mapping(bytes32 uid => Dispute) private _disputes;
     mapping(bytes32 uid => Repair) private _repairs;
     mapping(bytes32 root => ScoreBatch) private _scoreBatches;
@@ -136,8 +137,10 @@ contract CreditRegistry is ICreditRegistry, EIP712 {
             status: RecordStatus.Active,
             derived: false,
             disputed: false,
-            repaired: false
+            repaired: false,
+            batchLeaf: true
         });
+        _leafRoots[uid] = leaf.root;
         emit LeafRecorded(uid, leaf.root, leaf.subject, leaf.dataHash, leaf.observedAt, leaf.expiresAt, leaf.severity);
     }
 
@@ -181,7 +184,8 @@ contract CreditRegistry is ICreditRegistry, EIP712 {
             status: RecordStatus.Active,
             derived: true,
             disputed: false,
-            repaired: false
+            repaired: false,
+            batchLeaf: false
         });
         emit Derived(
             uid,
@@ -230,9 +234,10 @@ contract CreditRegistry is ICreditRegistry, EIP712 {
     function openDispute(bytes32 uid, bytes32 reasonHash) external {
         (uint32 opener, bytes32 openerId) = _consortium.authorize(msg.sender, Roles.LENDER);
         Record storage r = _existingRecord(uid);
-        if (r.status != RecordStatus.Active) revert RegistryNotActive(uid, r.status);
+        RecordStatus status = _statusOf(uid, r);
+        if (status != RecordStatus.Active) revert RegistryNotActive(uid, status);
         Dispute storage d = _disputes[uid];
-        if (d.status == DisputeStatus.Open) revert RegistryDisputeOpen(uid);
+        if (d.status == DisputeStatus.Open && block.timestamp <= d.deadline) revert RegistryDisputeOpen(uid);
         uint40 deadline = uint40(block.timestamp + _consortium.parameter("disputePeriod"));
         uint32 seq = d.seq + 1;
         _disputes[uid] = Dispute({
@@ -330,8 +335,9 @@ contract CreditRegistry is ICreditRegistry, EIP712 {
     // ----------------------------------------------------------------------------------------------
 
     /// @inheritdoc ICreditRegistry
-    function record(bytes32 uid) external view returns (Record memory) {
-        return _records[uid];
+    function record(bytes32 uid) external view returns (Record memory r) {
+        r = _records[uid];
+        r.status = _statusOf(uid, _records[uid]);
     }
 
     /// @inheritdoc ICreditRegistry
@@ -409,7 +415,8 @@ contract CreditRegistry is ICreditRegistry, EIP712 {
             status: RecordStatus.Active,
             derived: false,
             disputed: false,
-            repaired: false
+            repaired: false,
+            batchLeaf: false
         });
         emit Attested(
             uid,
@@ -533,12 +540,21 @@ contract CreditRegistry is ICreditRegistry, EIP712 {
     }
 
     function _checkStoredInput(bytes32 uid, Record storage r) private view {
-        if (r.status != RecordStatus.Active) revert RegistryInputNotActive(uid, r.status);
+        RecordStatus status = _statusOf(uid, r);
+        if (status != RecordStatus.Active) revert RegistryInputNotActive(uid, status);
         if (r.expiresAt != 0 && r.expiresAt <= block.timestamp) revert RegistryInputExpired(uid, r.expiresAt);
         bool accredited = r.derived
             ? _consortium.hasActiveRole(r.owner, Roles.SCORER)
             : _consortium.isAccredited(r.owner, r.schema);
         if (!accredited) revert RegistryInputNotAccredited(uid);
+    }
+
+    /// @dev A record's status now: a recorded leaf of a revoked batch counts as revoked.
+    function _statusOf(bytes32 uid, Record storage r) private view returns (RecordStatus) {
+        if (r.batchLeaf && r.status == RecordStatus.Active && _batches[_leafRoots[uid]].revoked) {
+            return RecordStatus.Revoked;
+        }
+        return r.status;
     }
 
     function _existingRecord(bytes32 uid) private view returns (Record storage r) {
@@ -555,7 +571,8 @@ contract CreditRegistry is ICreditRegistry, EIP712 {
             r.derived ? Roles.SCORER : Roles.PROVIDER
         );
         if (r.owner != caller) revert RegistryNotOwner(uid, callerId);
-        if (r.status != RecordStatus.Active) revert RegistryNotActive(uid, r.status);
+        RecordStatus status = _statusOf(uid, r);
+        if (status != RecordStatus.Active) revert RegistryNotActive(uid, status);
         ownerId = callerId;
     }
 
@@ -567,7 +584,8 @@ contract CreditRegistry is ICreditRegistry, EIP712 {
     function _repairable(bytes32 uid) private view returns (Record storage r) {
         r = _existingRecord(uid);
         if (r.severity == uint8(Severity.None)) revert RegistryNotNegative(uid);
-        if (r.status != RecordStatus.Active) revert RegistryNotActive(uid, r.status);
+        RecordStatus status = _statusOf(uid, r);
+        if (status != RecordStatus.Active) revert RegistryNotActive(uid, status);
         if (r.repaired) revert RegistryAlreadyRepaired(uid);
     }
 

@@ -101,6 +101,8 @@ interface ICreditRegistry {
         bool derived;
         bool disputed;
         bool repaired;
+        /// a recorded batch leaf: revoking its batch revokes it too
+        bool batchLeaf;
     }
 
     struct Batch {
@@ -301,7 +303,8 @@ interface ICreditRegistry {
     /// @notice The owner of a record revokes it.
     function revoke(bytes32 uid, bytes32 reasonHash) external;
 
-    /// @notice The provider of a batch revokes the whole batch (every leaf stops counting).
+    /// @notice The provider of a batch revokes the whole batch: every leaf stops counting, recorded
+    /// leaves included ({record} then reports them revoked).
     function revokeBatch(bytes32 root, bytes32 reasonHash) external;
 
     /// @notice The provider replaces one of its records by a new attestation; the old points to the new.
@@ -311,11 +314,13 @@ interface ICreditRegistry {
     // Disputes and repair
     // ----------------------------------------------------------------------------------------------
 
-    /// @notice A LENDER opens a dispute on a record on the subject's behalf. The provider must answer
-    /// within the "disputePeriod" parameter (20 days by default).
+    /// @notice A LENDER opens a dispute on a record on the subject's behalf. The record's owner (its
+    /// provider, or the scorer of a derived record) must answer within the "disputePeriod" parameter
+    /// (20 days by default). A new dispute may be opened once the previous one is answered,
+    /// withdrawn, or overdue.
     function openDispute(bytes32 uid, bytes32 reasonHash) external;
 
-    /// @notice The record's provider answers an open dispute before its deadline.
+    /// @notice The record's owner answers an open dispute before its deadline.
     function answerDispute(bytes32 uid, DisputeOutcome outcome, bytes32 responseHash) external;
 
     /// @notice The member that opened a dispute withdraws it.
@@ -340,6 +345,7 @@ interface ICreditRegistry {
     // Reads
     // ----------------------------------------------------------------------------------------------
 
+    /// @notice A record, with the status it has now (a recorded leaf of a revoked batch is Revoked).
     function record(bytes32 uid) external view returns (Record memory);
 
     function supersededBy(bytes32 uid) external view returns (bytes32);
