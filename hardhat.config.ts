@@ -18,7 +18,10 @@ function pinnedSolc(pkg: string, version: string): { version: string; path: stri
       `hardhat.config: ${pkg} is ${installed}, expected ${version}; run \`make deps\` to reinstall from the lockfile`,
     );
   }
-  return { version, path: path.join(path.dirname(require.resolve(`${pkg}/package.json`)), "soljson.js") };
+  return {
+    version,
+    path: path.join(path.dirname(require.resolve(`${pkg}/package.json`)), "soljson.js"),
+  };
 }
 
 /**

@@ -50,7 +50,9 @@ function h(label: string, i: number | bigint): Hex {
   return keccak256(toUtf8Bytes(`${label}:${i}`)) as Hex;
 }
 
-async function gasOf(tx: Promise<{ wait(): Promise<{ gasUsed: bigint } | null> }>): Promise<bigint> {
+async function gasOf(
+  tx: Promise<{ wait(): Promise<{ gasUsed: bigint } | null> }>,
+): Promise<bigint> {
   const receipt = await (await tx).wait();
   if (!receipt) throw new Error("bench/gas: transaction has no receipt");
   return receipt.gasUsed;
@@ -65,14 +67,19 @@ async function samples(run: (i: number) => Promise<bigint>): Promise<number> {
 
 async function main(): Promise<void> {
   const { ethers } = await network.getOrCreate();
-  const [deployer, provider, scorer, operator, relayer] = (await ethers.getSigners()) as unknown as Signer[];
+  const [deployer, provider, scorer, operator, relayer] =
+    (await ethers.getSigners()) as unknown as Signer[];
   const chainId = (await ethers.provider.getNetwork()).chainId;
   const latest = await ethers.provider.getBlock("latest");
   const now = BigInt(latest?.timestamp ?? Math.floor(Date.now() / 1000));
 
   // ---------------------------------------------------------------- credtrail
   const category = "tax.payment";
-  const definition = JSON.stringify({ category, fields: [{ name: "taxPaid", type: "integer" }], name: "tax.payment.v1" });
+  const definition = JSON.stringify({
+    category,
+    fields: [{ name: "taxPaid", type: "integer" }],
+    name: "tax.payment.v1",
+  });
   const { consortium, registry } = await deployContracts(deployer, {
     threshold: 1,
     founders: [
@@ -103,7 +110,9 @@ async function main(): Promise<void> {
     ],
   });
   await (await consortium.connect(operator).registerSchema(category, definition)).wait();
-  await (await consortium.connect(operator).registerSchema("credit.score", '{"name":"credit.score.v1"}')).wait();
+  await (
+    await consortium.connect(operator).registerSchema("credit.score", '{"name":"credit.score.v1"}')
+  ).wait();
   const schema = keccak256(toUtf8Bytes(definition));
   const scoreSchema = keccak256(toUtf8Bytes('{"name":"credit.score.v1"}'));
   const model = h("model", 1);
@@ -144,8 +153,12 @@ async function main(): Promise<void> {
     }));
     const gas = await samples(async (i) => {
       // each sample anchors a different root (same size)
-      const batch = buildRecordBatch(leaves.map((l) => ({ ...l, observedAt: l.observedAt - BigInt(i) })));
-      return gasOf(asProvider.anchorBatch(schema, batch.root, n, `credtrail://batches/${batch.root}`));
+      const batch = buildRecordBatch(
+        leaves.map((l) => ({ ...l, observedAt: l.observedAt - BigInt(i) })),
+      );
+      return gasOf(
+        asProvider.anchorBatch(schema, batch.root, n, `credtrail://batches/${batch.root}`),
+      );
     });
     return Math.round(gas / n);
   };
@@ -190,7 +203,10 @@ async function main(): Promise<void> {
   const easSchemaText = "bytes32 subject,bytes32 dataHash,uint64 observedAt,uint8 severity";
   await (await schemaRegistry.register(easSchemaText, ZeroAddress, true)).wait();
   // EAS schema uid = keccak256(abi.encodePacked(schema, resolver, revocable))
-  const easSchemaUid = solidityPackedKeccak256(["string", "address", "bool"], [easSchemaText, ZeroAddress, true]);
+  const easSchemaUid = solidityPackedKeccak256(
+    ["string", "address", "bool"],
+    [easSchemaText, ZeroAddress, true],
+  );
   const easData = (i: number | bigint, tag: string) => ({
     recipient: ZeroAddress,
     expirationTime: now + 5n * 365n * 86_400n,
@@ -203,19 +219,36 @@ async function main(): Promise<void> {
     value: 0n,
   });
   const asEasProvider = eas.connect(provider);
-  const easAttestUid = async (tx: Promise<{ wait(): Promise<unknown> }>): Promise<{ gas: bigint; uid: string }> => {
-    const receipt = (await (await tx).wait()) as { gasUsed: bigint; logs: { topics: string[]; data: string }[] };
-    const log = receipt.logs.find((l) => l.topics[0] === eas.interface.getEvent("Attested").topicHash);
+  const easAttestUid = async (
+    tx: Promise<{ wait(): Promise<unknown> }>,
+  ): Promise<{ gas: bigint; uid: string }> => {
+    const receipt = (await (await tx).wait()) as {
+      gasUsed: bigint;
+      logs: { topics: string[]; data: string }[];
+    };
+    const log = receipt.logs.find(
+      (l) => l.topics[0] === eas.interface.getEvent("Attested").topicHash,
+    );
     if (!log) throw new Error("bench/gas: EAS emitted no Attested event");
     const parsed = eas.interface.parseLog(log);
     return { gas: receipt.gasUsed, uid: String(parsed?.args.uid) };
   };
 
-  const easAttest = await samples(async (i) =>
-    (await easAttestUid(asEasProvider.attest({ schema: easSchemaUid, data: easData(i, "attest") }))).gas,
+  const easAttest = await samples(
+    async (i) =>
+      (
+        await easAttestUid(
+          asEasProvider.attest({ schema: easSchemaUid, data: easData(i, "attest") }),
+        )
+      ).gas,
   );
 
-  const easDomain = { name: "EAS", version: "1.4.0", chainId, verifyingContract: await eas.getAddress() };
+  const easDomain = {
+    name: "EAS",
+    version: "1.4.0",
+    chainId,
+    verifyingContract: await eas.getAddress(),
+  };
   const easTypes = {
     Attest: [
       { name: "attester", type: "address" },
@@ -236,7 +269,13 @@ async function main(): Promise<void> {
     const nonce = await eas.getNonce(attester);
     const deadline = now + 3600n;
     const sig = Signature.from(
-      await provider.signTypedData(easDomain, easTypes, { attester, schema: easSchemaUid, ...data, nonce, deadline }),
+      await provider.signTypedData(easDomain, easTypes, {
+        attester,
+        schema: easSchemaUid,
+        ...data,
+        nonce,
+        deadline,
+      }),
     );
     return gasOf(
       eas.connect(relayer).attestByDelegation({
@@ -254,14 +293,19 @@ async function main(): Promise<void> {
     (await samples((i) =>
       gasOf(
         asEasProvider.multiAttest([
-          { schema: easSchemaUid, data: Array.from({ length: MULTI }, (_, j) => easData(i * MULTI + j, "multi")) },
+          {
+            schema: easSchemaUid,
+            data: Array.from({ length: MULTI }, (_, j) => easData(i * MULTI + j, "multi")),
+          },
         ]),
       ),
     )) / MULTI,
   );
 
   const easRevoke = await samples(async (i) => {
-    const { uid } = await easAttestUid(asEasProvider.attest({ schema: easSchemaUid, data: easData(i, "revoke") }));
+    const { uid } = await easAttestUid(
+      asEasProvider.attest({ schema: easSchemaUid, data: easData(i, "revoke") }),
+    );
     return gasOf(asEasProvider.revoke({ schema: easSchemaUid, data: { uid, value: 0n } }));
   });
 
@@ -272,7 +316,15 @@ async function main(): Promise<void> {
       multiAttestPerRecord: easMultiAttestPerRecord,
       revoke: easRevoke,
     },
-    credtrail: { attest, attestBySig, batchPerRecord1k, batchPerRecord10k, derive5, derive20, revoke },
+    credtrail: {
+      attest,
+      attestBySig,
+      batchPerRecord1k,
+      batchPerRecord10k,
+      derive5,
+      derive20,
+      revoke,
+    },
     ratios: {
       attestVsEas: Number((attest / easAttest).toFixed(3)),
       attestBySigVsEas: Number((attestBySig / easAttestByDelegation).toFixed(3)),

@@ -27,16 +27,16 @@ contract Consortium is IConsortium {
         bytes32 category;
     }
 
-    mapping(bytes32 memberId => Member) private _members;
+    mapping(bytes32 memberId => Member member) private _members;
     mapping(uint32 memberIndex => bytes32 memberId) private _memberIds;
-    mapping(address key => KeyInfo) private _keys;
+    mapping(address key => KeyInfo info) private _keys;
     mapping(uint32 memberIndex => mapping(bytes32 category => uint64 expiresAt)) private _scopes;
-    mapping(bytes32 schema => SchemaInfo) private _schemas;
+    mapping(bytes32 schema => SchemaInfo info) private _schemas;
     mapping(uint32 schemaIndex => bytes32 category) private _schemaCategories;
     mapping(bytes32 modelHash => bytes32 scorer) private _models;
     mapping(bytes32 name => uint64 value) private _parameters;
-    mapping(uint256 proposalId => Proposal) private _proposals;
-    mapping(uint256 proposalId => mapping(uint32 memberIndex => bool)) private _approved;
+    mapping(uint256 proposalId => Proposal proposal) private _proposals;
+    mapping(uint256 proposalId => mapping(uint32 memberIndex => bool approved)) private _approved;
 
     uint32 private _memberCount;
     uint32 private _activeMembers;

@@ -16,10 +16,10 @@ import {Tags} from "./libraries/Tags.sol";
 /// @dev Single, batch and signed entry points funnel into {_attest}; every record is one storage slot.
 contract CreditRegistry is ICreditRegistry, EIP712 {
     /// @dev keccak256 of the EIP-712 `Attest` type; core/eip712.ts holds the same definition.
-    bytes32 private constant _ATTEST_TYPEHASH =
-        keccak256(
-            "Attest(bytes32 schema,bytes32 subject,bytes32 dataHash,uint64 observedAt,uint64 expiresAt,uint8 severity,uint256 nonce,uint64 deadline)"
-        );
+    bytes32 private constant _ATTEST_TYPEHASH = keccak256(
+        "Attest(bytes32 schema,bytes32 subject,bytes32 dataHash,uint64 observedAt,uint64 expiresAt,uint8 severity,"
+        "uint256 nonce,uint64 deadline)"
+    );
     /// @dev Clock skew tolerated between a provider's observation time and the chain.
     uint64 private constant _MAX_CLOCK_SKEW = 1 hours;
     /// @dev Inputs of one derived record at most.
@@ -29,13 +29,13 @@ contract CreditRegistry is ICreditRegistry, EIP712 {
 
     IConsortium private immutable _consortium;
 
-    mapping(bytes32 uid => Record) private _records;
+    mapping(bytes32 uid => Record record) private _records;
     mapping(bytes32 uid => bytes32 newUid) private _supersededBy;
-    mapping(bytes32 root => Batch) private _batches;
+    mapping(bytes32 root => Batch batch) private _batches;
     mapping(bytes32 uid => bytes32 root) private _leafRoots;
-    mapping(bytes32 uid => Dispute) private _disputes;
-    mapping(bytes32 uid => Repair) private _repairs;
-    mapping(bytes32 root => ScoreBatch) private _scoreBatches;
+    mapping(bytes32 uid => Dispute dispute) private _disputes;
+    mapping(bytes32 uid => Repair repair) private _repairs;
+    mapping(bytes32 root => ScoreBatch scoreBatch) private _scoreBatches;
     mapping(address signer => mapping(uint256 word => uint256 bits)) private _nonces;
 
     constructor(IConsortium consortium_) EIP712("credtrail", "1") {
@@ -389,13 +389,7 @@ contract CreditRegistry is ICreditRegistry, EIP712 {
             signer,
             request.schema
         );
-        _checkRecordFields(
-            request.subject,
-            request.dataHash,
-            request.observedAt,
-            request.expiresAt,
-            request.severity
-        );
+        _checkRecordFields(request.subject, request.dataHash, request.observedAt, request.expiresAt, request.severity);
         uid = _attestationUid(
             request.schema,
             providerId,
@@ -459,7 +453,9 @@ contract CreditRegistry is ICreditRegistry, EIP712 {
         uint8 severity
     ) private pure returns (bytes32) {
         return
-            keccak256(abi.encode(Tags.ATTESTATION, schema, subject, dataHash, provider, observedAt, expiresAt, severity));
+            keccak256(
+                abi.encode(Tags.ATTESTATION, schema, subject, dataHash, provider, observedAt, expiresAt, severity)
+            );
     }
 
     function _leafHash(LeafInput calldata leaf) private pure returns (bytes32) {
@@ -543,9 +539,8 @@ contract CreditRegistry is ICreditRegistry, EIP712 {
         RecordStatus status = _statusOf(uid, r);
         if (status != RecordStatus.Active) revert RegistryInputNotActive(uid, status);
         if (r.expiresAt != 0 && r.expiresAt <= block.timestamp) revert RegistryInputExpired(uid, r.expiresAt);
-        bool accredited = r.derived
-            ? _consortium.hasActiveRole(r.owner, Roles.SCORER)
-            : _consortium.isAccredited(r.owner, r.schema);
+        bool accredited =
+            r.derived ? _consortium.hasActiveRole(r.owner, Roles.SCORER) : _consortium.isAccredited(r.owner, r.schema);
         if (!accredited) revert RegistryInputNotAccredited(uid);
     }
 

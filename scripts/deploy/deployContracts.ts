@@ -35,10 +35,18 @@ export interface DeployedContracts {
 }
 
 /** Deploys the Consortium (with its founding members) and the CreditRegistry bound to it. */
-export async function deployContracts(deployer: Signer, options: DeployOptions): Promise<DeployedContracts> {
-  const consortium = await new Consortium__factory(deployer).deploy(options.founders, options.threshold);
+export async function deployContracts(
+  deployer: Signer,
+  options: DeployOptions,
+): Promise<DeployedContracts> {
+  const consortium = await new Consortium__factory(deployer).deploy(
+    options.founders,
+    options.threshold,
+  );
   const receipt = await consortium.deploymentTransaction()?.wait();
-  const registry = await new CreditRegistry__factory(deployer).deploy(await consortium.getAddress());
+  const registry = await new CreditRegistry__factory(deployer).deploy(
+    await consortium.getAddress(),
+  );
   await registry.waitForDeployment();
   return { consortium, registry, deployBlock: receipt?.blockNumber ?? 0 };
 }

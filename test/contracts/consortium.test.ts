@@ -698,7 +698,8 @@ describe("Consortium", function () {
 
     describe("execute", function () {
       it("executes a proposal whose approvals became enough after a suspension", async function () {
-        const { consortium, alpha1, beta1, gamma1 } = await networkHelpers.loadFixture(threeOfThree);
+        const { consortium, alpha1, beta1, gamma1 } =
+          await networkHelpers.loadFixture(threeOfThree);
         const pending = await propose(consortium, alpha1, Kind.SetThreshold, Payload.threshold(1));
         await consortium.connect(beta1).approve(pending.proposalId);
         expect((await consortium.proposal(pending.proposalId)).approvals).to.equal(2n);
@@ -716,8 +717,14 @@ describe("Consortium", function () {
       });
 
       it("reverts without enough approvals, for a closed proposal and for a non-member", async function () {
-        const { consortium, alpha1, beta1, outsider } = await networkHelpers.loadFixture(twoOfThree);
-        const { proposalId } = await propose(consortium, alpha1, Kind.SetThreshold, Payload.threshold(3));
+        const { consortium, alpha1, beta1, outsider } =
+          await networkHelpers.loadFixture(twoOfThree);
+        const { proposalId } = await propose(
+          consortium,
+          alpha1,
+          Kind.SetThreshold,
+          Payload.threshold(3),
+        );
         await expect(consortium.connect(alpha1).execute(proposalId))
           .to.be.revertedWithCustomError(consortium, "ConsortiumNotEnoughApprovals")
           .withArgs(proposalId, 1n, 2n);

@@ -129,7 +129,15 @@ describe("CreditRegistry: disputes", function () {
       await networkHelpers.time.increase(PERIOD + DAY);
       await expect(f.registry.connect(f.signers.lenderB).openDispute(uid, h("again")))
         .to.emit(f.registry, "DisputeOpened")
-        .withArgs(uid, f.ids.lenderB, 2, h("again"), anyValue, anyValue, f.signers.lenderB.address);
+        .withArgs(
+          uid,
+          f.ids.lenderB,
+          2,
+          h("again"),
+          anyValue,
+          anyValue,
+          await f.signers.lenderB.getAddress(),
+        );
       const d = await f.registry.dispute(uid);
       expect(d.seq).to.equal(2n);
       expect(d.status).to.equal(1n);

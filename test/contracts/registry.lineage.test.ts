@@ -205,7 +205,9 @@ describe("CreditRegistry: derive", function () {
         .to.be.revertedWithCustomError(registry, "RegistryInputNotActive")
         .withArgs(uid, RecordStatus.Revoked);
       await expect(
-        registry.connect(signers.scorer).derive(deriveRequest(f, { dataHash: h("4"), inputs: [uid] })),
+        registry
+          .connect(signers.scorer)
+          .derive(deriveRequest(f, { dataHash: h("4"), inputs: [uid] })),
       )
         .to.be.revertedWithCustomError(registry, "RegistryInputNotActive")
         .withArgs(uid, RecordStatus.Revoked);
@@ -594,14 +596,12 @@ describe("CreditRegistry: derive", function () {
         .withArgs(129, 128);
       const batch = buildRecordBatch(recordLeaves("too-many", 2, now));
       await expect(
-        registry
-          .connect(signers.scorer)
-          .derive(
-            deriveRequest(f, {
-              inputs: many.slice(0, 127),
-              leafInputs: [leafInput(batch, 0), leafInput(batch, 1)],
-            }),
-          ),
+        registry.connect(signers.scorer).derive(
+          deriveRequest(f, {
+            inputs: many.slice(0, 127),
+            leafInputs: [leafInput(batch, 0), leafInput(batch, 1)],
+          }),
+        ),
       )
         .to.be.revertedWithCustomError(registry, "RegistryTooManyInputs")
         .withArgs(129, 128);
@@ -626,14 +626,12 @@ describe("CreditRegistry: derive", function () {
         .withArgs(batch.leafUid(2, anchor));
       await registry.recordLeaf(leafInput(batch, 1));
       await expect(
-        registry
-          .connect(signers.scorer)
-          .derive(
-            deriveRequest(f, {
-              inputs: [batch.leafUid(1, anchor)],
-              leafInputs: [leafInput(batch, 1)],
-            }),
-          ),
+        registry.connect(signers.scorer).derive(
+          deriveRequest(f, {
+            inputs: [batch.leafUid(1, anchor)],
+            leafInputs: [leafInput(batch, 1)],
+          }),
+        ),
       )
         .to.be.revertedWithCustomError(registry, "RegistryDuplicateInput")
         .withArgs(batch.leafUid(1, anchor));

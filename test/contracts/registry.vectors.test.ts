@@ -615,14 +615,12 @@ describe("CreditRegistry: properties (fast-check)", function () {
             return false;
           if (await registry.nonceUsed(await signers.tax.getAddress(), nonce)) return true; // drawn twice
           const signature = await signAttest(signers.tax, domain, request, nonce, deadline);
-          const uid = await registry
-            .connect(signers.relayer)
-            .attestBySig.staticCall(request, {
-              signer: await signers.tax.getAddress(),
-              nonce,
-              deadline,
-              signature,
-            });
+          const uid = await registry.connect(signers.relayer).attestBySig.staticCall(request, {
+            signer: await signers.tax.getAddress(),
+            nonce,
+            deadline,
+            signature,
+          });
           return uid === attestationUid({ ...request, provider: ids.tax });
         },
       ),
