@@ -44,7 +44,8 @@ contract Consortium is IConsortium {
     uint32 private _threshold;
     uint256 private _proposalCount;
 
-    /// @param founders the founding members (admitted without a vote: the bootstrap path)
+    /// @notice Admits the founding members without a vote (the bootstrap path) and sets the defaults.
+    /// @param founders the founding members
     /// @param initialThreshold approvals needed for a proposal, 1..founders.length
     constructor(FoundingMember[] memory founders, uint32 initialThreshold) {
         if (founders.length == 0) revert ConsortiumNoFounders();

@@ -105,13 +105,21 @@ interface IConsortium {
     // Events — each carries what the indexer needs to rebuild membership from logs alone
     // ----------------------------------------------------------------------------------------------
 
+    /// @notice A member was admitted (by the constructor or a proposal) with its roles and keys.
     event MemberAdmitted(bytes32 indexed member, uint32 index, string name, uint8 roles, address[] keys);
+    /// @notice A member's roles were replaced.
     event MemberRolesChanged(bytes32 indexed member, uint8 roles);
+    /// @notice A member was suspended: none of its keys can act.
     event MemberSuspended(bytes32 indexed member);
+    /// @notice A suspended member was reinstated.
     event MemberReinstated(bytes32 indexed member);
+    /// @notice A signing key was added to a member.
     event KeyAdded(bytes32 indexed member, address indexed key);
+    /// @notice A member's key was revoked, by governance or by the member (`revokedBy`).
     event KeyRevoked(bytes32 indexed member, address indexed key, address revokedBy);
+    /// @notice A provider's accreditation for a category was set (0 removes it).
     event ScopeSet(bytes32 indexed member, bytes32 indexed category, uint64 expiresAt);
+    /// @notice An operator registered a schema; `definition` is its canonical JSON.
     event SchemaRegistered(
         bytes32 indexed schema,
         bytes32 indexed category,
@@ -120,9 +128,13 @@ interface IConsortium {
         string definition,
         bytes32 registrant
     );
+    /// @notice A scorer registered a scoring model.
     event ModelRegistered(bytes32 indexed modelHash, bytes32 indexed scorer, string uri);
+    /// @notice The approvals a proposal needs changed.
     event ThresholdChanged(uint32 threshold);
+    /// @notice A governed parameter changed.
     event ParameterChanged(bytes32 indexed name, uint64 value);
+    /// @notice A member proposed a governance action.
     event ProposalCreated(
         uint256 indexed proposalId,
         bytes32 indexed proposer,
@@ -130,8 +142,11 @@ interface IConsortium {
         bytes payload,
         uint64 expiresAt
     );
+    /// @notice A member approved a proposal.
     event ProposalApproved(uint256 indexed proposalId, bytes32 indexed member, uint32 approvals, uint32 required);
+    /// @notice A proposal reached its approvals and was carried out.
     event ProposalExecuted(uint256 indexed proposalId);
+    /// @notice The proposer cancelled a proposal.
     event ProposalCancelled(uint256 indexed proposalId);
 
     // ----------------------------------------------------------------------------------------------
@@ -156,12 +171,16 @@ interface IConsortium {
     /// @notice Approvals needed to execute: min(threshold, active members).
     function requiredApprovals() external view returns (uint32);
 
+    /// @notice The configured approval threshold.
     function threshold() external view returns (uint32);
 
+    /// @notice Members not suspended.
     function activeMembers() external view returns (uint32);
 
+    /// @notice A governance proposal.
     function proposal(uint256 proposalId) external view returns (Proposal memory);
 
+    /// @notice Whether a member approved a proposal.
     function hasApproved(uint256 proposalId, bytes32 member) external view returns (bool);
 
     // ----------------------------------------------------------------------------------------------
@@ -205,12 +224,16 @@ interface IConsortium {
     /// @notice The member registered to `modelHash` as its scorer (0 when not registered).
     function modelScorer(bytes32 modelHash) external view returns (bytes32);
 
+    /// @notice A member by id.
     function member(bytes32 memberId) external view returns (Member memory);
 
+    /// @notice A member's id by its index.
     function memberId(uint32 memberIndex) external view returns (bytes32);
 
+    /// @notice The member a key belongs to, and whether the key is active.
     function keyOf(address key) external view returns (bytes32 memberId, bool active);
 
+    /// @notice A provider's accreditation expiry for a category (0 when none).
     function scope(bytes32 memberId, bytes32 category) external view returns (uint64 expiresAt);
 
     /// @notice Governed parameters (seconds): "disputePeriod", "repairPeriod.minor",

@@ -183,6 +183,7 @@ interface ICreditRegistry {
     // Events — the full payload of each operation, so the indexer rebuilds from logs alone
     // ----------------------------------------------------------------------------------------------
 
+    /// @notice A provider attested a record (signed by `signer`; `relayer` is zero unless relayed).
     event Attested(
         bytes32 indexed uid,
         bytes32 indexed subject,
@@ -195,6 +196,7 @@ interface ICreditRegistry {
         address signer,
         address relayer
     );
+    /// @notice A provider anchored a Merkle root over `count` record leaves of one schema.
     event BatchAnchored(
         bytes32 indexed root,
         bytes32 indexed provider,
@@ -203,6 +205,7 @@ interface ICreditRegistry {
         string uri,
         address signer
     );
+    /// @notice A provider revoked a whole batch.
     event BatchRevoked(bytes32 indexed root, bytes32 indexed provider, bytes32 reasonHash, address signer);
     /// @notice A batch leaf got its own record (to be revoked, superseded, disputed or repaired).
     event LeafRecorded(
@@ -214,6 +217,7 @@ interface ICreditRegistry {
         uint64 expiresAt,
         uint8 severity
     );
+    /// @notice A scorer recorded a derived record with its inputs and model.
     event Derived(
         bytes32 indexed uid,
         bytes32 indexed subject,
@@ -225,8 +229,11 @@ interface ICreditRegistry {
         bytes32[] inputs,
         address signer
     );
+    /// @notice The owner of a record revoked it.
     event Revoked(bytes32 indexed uid, bytes32 indexed owner, bytes32 reasonHash, address signer);
+    /// @notice The owner of a record replaced it by `newUid`.
     event Superseded(bytes32 indexed uid, bytes32 indexed newUid, bytes32 indexed owner, address signer);
+    /// @notice A lender opened a dispute on a record.
     event DisputeOpened(
         bytes32 indexed uid,
         bytes32 indexed opener,
@@ -236,6 +243,7 @@ interface ICreditRegistry {
         uint64 deadline,
         address signer
     );
+    /// @notice The record's owner answered a dispute.
     event DisputeAnswered(
         bytes32 indexed uid,
         bytes32 indexed provider,
@@ -244,7 +252,9 @@ interface ICreditRegistry {
         bytes32 responseHash,
         address signer
     );
+    /// @notice The opener withdrew a dispute.
     event DisputeWithdrawn(bytes32 indexed uid, bytes32 indexed opener, uint32 seq, address signer);
+    /// @notice A member requested the repair of a negative record.
     event RepairRequested(
         bytes32 indexed uid,
         bytes32 indexed requester,
@@ -252,6 +262,7 @@ interface ICreditRegistry {
         uint64 requestedAt,
         address signer
     );
+    /// @notice A repair authority approved or rejected a requested repair.
     event RepairDecided(
         bytes32 indexed uid,
         bytes32 indexed authority,
@@ -259,6 +270,7 @@ interface ICreditRegistry {
         bytes32 decisionHash,
         address signer
     );
+    /// @notice A scorer anchored a Merkle root of score leaves.
     event ScoreBatchAnchored(
         bytes32 indexed root,
         bytes32 indexed scorer,
@@ -348,17 +360,24 @@ interface ICreditRegistry {
     /// @notice A record, with the status it has now (a recorded leaf of a revoked batch is Revoked).
     function record(bytes32 uid) external view returns (Record memory);
 
+    /// @notice The record that replaced `uid` (zero when none).
     function supersededBy(bytes32 uid) external view returns (bytes32);
 
+    /// @notice A record batch by its root.
     function batch(bytes32 root) external view returns (Batch memory);
 
+    /// @notice The latest dispute on a record.
     function dispute(bytes32 uid) external view returns (Dispute memory);
 
+    /// @notice The latest repair request on a record.
     function repair(bytes32 uid) external view returns (Repair memory);
 
+    /// @notice A score batch by its root.
     function scoreBatch(bytes32 root) external view returns (ScoreBatch memory);
 
+    /// @notice Whether a signer's EIP-712 nonce is used.
     function nonceUsed(address signer, uint256 nonce) external view returns (bool);
 
+    /// @notice The Consortium this registry asks for authorisation.
     function consortium() external view returns (address);
 }
