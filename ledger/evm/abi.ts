@@ -1,0 +1,32 @@
+/**
+ * The ABIs the EVM adapter decodes with, from the typechain factories (generated from the compiled
+ * contracts, so they cannot drift from what is deployed): events from the interfaces
+ * (IConsortium.sol, ICreditRegistry.sol declare every event), errors from the implementations
+ * (which add the errors of the OpenZeppelin code they use, e.g. ECDSA).
+ */
+import { Interface } from "ethers";
+
+import { Consortium__factory } from "../../types/ethers-contracts/factories/contracts/Consortium__factory.js";
+import { CreditRegistry__factory } from "../../types/ethers-contracts/factories/contracts/CreditRegistry__factory.js";
+import { IConsortium__factory } from "../../types/ethers-contracts/factories/contracts/interfaces/IConsortium__factory.js";
+import { ICreditRegistry__factory } from "../../types/ethers-contracts/factories/contracts/interfaces/ICreditRegistry__factory.js";
+
+export type ContractName = "Consortium" | "CreditRegistry";
+
+/** Where the two contracts live. */
+export interface ContractAddresses {
+  consortium: string;
+  registry: string;
+}
+
+/** Event declarations of each contract. */
+export const EVENT_INTERFACES: Readonly<Record<ContractName, Interface>> = {
+  Consortium: new Interface(IConsortium__factory.abi),
+  CreditRegistry: new Interface(ICreditRegistry__factory.abi),
+};
+
+/** Custom errors of each contract (a registry call can also revert with a Consortium error). */
+export const ERROR_INTERFACES: Readonly<Record<ContractName, Interface>> = {
+  Consortium: new Interface(Consortium__factory.abi),
+  CreditRegistry: new Interface(CreditRegistry__factory.abi),
+};
