@@ -1,0 +1,65 @@
+/**
+ * How read models are stored: canonical JSON (object keys sorted, so one value has one encoding and
+ * the store digest is reproducible) with bigints tagged as `{"$n":"<decimal>"}`. Undefined object
+ * properties are left out, as JSON.stringify does.
+ */
+
+function encodeText(value: unknown): string {
+  if (value === null) return "null";
+  switch (typeof value) {
+    case "string":
+      return JSON.stringify(value);
+    case "boolean":
+      return value ? "true" : "false";
+    case "number":
+      if (!Number.isFinite(value)) throw new TypeError(`cannot store the number ${value}`);
+      return String(value);
+    case "bigint":
+      return `{"$n":"${value.toString()}"}`;
+    case "object": {
+      if (Array.isArray(value)) {
+        let text = "[";
+        for (let i = 0; i < value.length; i++) {
+          if (i > 0) text += ",";
+          const item: unknown = value[i];
+          text += encodeText(item === undefined ? null : item);
+        }
+        return text + "]";
+      }
+      const record = value as Record<string, unknown>;
+      const names = Object.keys(record).sort();
+      let text = "{";
+      let first = true;
+      for (const name of names) {
+        const item = record[name];
+        if (item === undefined) continue;
+        if (!first) text += ",";
+        first = false;
+        text += JSON.stringify(name) + ":" + encodeText(item);
+      }
+      return text + "}";
+    }
+    default:
+      throw new TypeError(`cannot store a value of type ${typeof value}`);
+  }
+}
+
+/** Canonical JSON of `value`, bigints tagged. */
+export function encodeValue(value: unknown): string {
+  return encodeText(value);
+}
+
+function revive(_key: string, value: unknown): unknown {
+  if (typeof value === "object" && value !== null && !Array.isArray(value)) {
+    const record = value as Record<string, unknown>;
+    const tagged = record.$n;
+    if (typeof tagged === "string" && Object.keys(record).length === 1) return BigInt(tagged);
+  }
+  return value;
+}
+
+/** The value {@link encodeValue} encoded. The caller names the type it stored under that key. */
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- typed read of our own stored values
+export function decodeValue<T>(text: string): T {
+  return JSON.parse(text, revive) as T;
+}

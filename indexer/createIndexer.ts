@@ -1,0 +1,446 @@
+/**
+ * The indexer: consumes a ledger's `block | reorg | finalize` stream from its checkpoint into
+ * LevelDB projections, and serves the read API over them. One place — `handle` — decides what each
+ * stream item does; every write (stream items and batch-file uploads) runs one at a time.
+ *
+ * While backfilling, blocks the stream has already delivered are applied together, in one batch
+ * (up to `maxBatchBlocks` blocks or `maxBatchEvents` events); `finalize` items that arrive with them
+ * are recorded first (they only name blocks already streamed), so that final blocks are written
+ * without undo entries. A `reorg` always ends such a group.
+ */
+import { setImmediate as nextMacrotask } from "node:timers/promises";
+
+import { Level } from "level";
+
+import type { Hex, PositionedEvent, RecordLeafInput } from "../core/index.js";
+import type { BlockRef, Checkpoint, LedgerStream, StreamItem } from "../ledger/types.js";
+import type { ApplyResult, BlockInput, StoreDeps } from "./applyBlock.js";
+import { applyBlocks } from "./applyBlock.js";
+import { digestStore } from "./digest.js";
+import { finalizeTo } from "./finalize.js";
+import type { KvStore } from "./kvStore.js";
+import { INDEXER_SUBLEVEL, createLevelStore } from "./kvStore.js";
+import type { IndexerLogger } from "./logger.js";
+import { silentLogger } from "./logger.js";
+import type { ReadApi } from "./readModels.js";
+import { createReadApi } from "./readModels.js";
+import type { RollbackResult } from "./rollback.js";
+import { rollbackTo } from "./rollback.js";
+import { isGenesis, readBlock, readState } from "./state.js";
+import type { StoredCheckpoint } from "./types.js";
+import type { UploadResult } from "./uploadBatchLeaves.js";
+import { uploadBatchLeaves } from "./uploadBatchLeaves.js";
+
+export interface CreateIndexerOptions {
+  /** A directory for a LevelDB database the indexer opens (and closes), or an open `level` database. */
+  db: string | Level;
+  ledger: LedgerStream;
+  logger?: IndexerLogger;
+  /** Milliseconds since the epoch (default Date.now); used for `overdue` and `expired` at read time. */
+  clock?: () => number;
+  /** Undo entries and block hashes kept below the finalized block (default 64). */
+  retainBlocks?: number;
+  /** The sublevel of `db` that holds the indexer's keys (default "indexer"). */
+  sublevel?: string;
+  /**
+   * Where an empty store starts: after this block (e.g. the contracts' deployment block − 1), so a
+   * backfill skips the blocks before. Ignored once a checkpoint is stored. Default 0.
+   */
+  fromBlock?: bigint;
+  /** At most this many delivered blocks go into one batch while backfilling (default 1,000). */
+  maxBatchBlocks?: number;
+  /** … and at most about this many events (default 5,000). */
+  maxBatchEvents?: number;
+}
+
+/** What subscribers hear after each committed change. */
+export type IndexerUpdate =
+  | { type: "block"; checkpoint: StoredCheckpoint; blocks: number; events: number; subjects: Hex[] }
+  | { type: "reorg"; ancestor: Checkpoint; droppedBlocks: number; subjects: Hex[] }
+  | { type: "finalize"; number: bigint }
+  | { type: "upload"; root: Hex; count: number; subjects: Hex[] };
+
+export interface IndexerStats {
+  blocksApplied: number;
+  eventsApplied: number;
+  /** Batches written for blocks (one per block, or per range while backfilling). */
+  batches: number;
+  reorgs: number;
+  blocksRolledBack: number;
+  uploads: number;
+}
+
+export interface IndexerStatus {
+  checkpoint: StoredCheckpoint;
+  finalized: bigint;
+  /** The ledger's newest block; null when the ledger could not be asked (see headError). */
+  head: BlockRef | null;
+  headError: string | null;
+  blocksBehind: bigint;
+  /** head timestamp − checkpoint block timestamp (0 when caught up or unknown). */
+  secondsBehind: number;
+  running: boolean;
+  stats: IndexerStats;
+}
+
+export interface Indexer extends ReadApi {
+  readonly store: KvStore;
+  /** The one place a stream item is handled. */
+  handle(item: StreamItem): Promise<void>;
+  /** Handles items in order, applying consecutive blocks in one batch. */
+  handleMany(items: readonly StreamItem[]): Promise<void>;
+  applyBlock(block: BlockRef, events: readonly PositionedEvent[]): Promise<ApplyResult>;
+  /** Applies consecutive blocks in one batch. */
+  applyBlocks(blocks: readonly BlockInput[]): Promise<ApplyResult>;
+  rollbackTo(ancestor: Checkpoint): Promise<RollbackResult>;
+  finalize(number: bigint): Promise<void>;
+  /** Accepts the leaves of an anchored batch (see uploadBatchLeaves.ts); ValidationError otherwise. */
+  uploadBatchLeaves(root: string, leaves: readonly RecordLeafInput[]): Promise<UploadResult>;
+  /** The hash of an applied block still in the window (what the stream asks to find an ancestor). */
+  knownBlock(number: bigint): Promise<Hex | undefined>;
+  /** Consumes the stream from the checkpoint until it ends or `signal` aborts. */
+  run(options?: { signal?: AbortSignal }): Promise<void>;
+  /** Runs in the background; errors go to the logger and to `stop()`. */
+  start(): void;
+  /** Stops a background run and waits for it; rethrows the error that ended it, if any. */
+  stop(): Promise<void>;
+  status(): Promise<IndexerStatus>;
+  digest(): Promise<Hex>;
+  subscribe(listener: (update: IndexerUpdate) => void): () => void;
+  /** Resolves once the checkpoint reaches `number`. */
+  waitForBlock(number: bigint, options?: { signal?: AbortSignal }): Promise<StoredCheckpoint>;
+  /** Stops, then closes the database if the indexer opened it. */
+  close(): Promise<void>;
+}
+
+function positiveInteger(
+  value: number | undefined,
+  fallback: number,
+  name: string,
+  minimum: number,
+): number {
+  const n = value ?? fallback;
+  if (!Number.isSafeInteger(n) || n < minimum)
+    throw new RangeError(`${name} must be an integer ≥ ${minimum}`);
+  return n;
+}
+
+/**
+ * The value of a promise if it fulfils within one turn of the event loop; undefined if not yet (or
+ * if it rejects: the caller meets the error when it awaits the promise itself).
+ */
+async function ifReady<T>(promise: Promise<T>): Promise<{ value: T } | undefined> {
+  let settled: { value: T } | undefined;
+  promise.then(
+    (value) => (settled = { value }),
+    () => undefined,
+  );
+  await nextMacrotask();
+  return settled;
+}
+
+export async function createIndexer(options: CreateIndexerOptions): Promise<Indexer> {
+  const logger = options.logger ?? silentLogger;
+  const clock = options.clock ?? Date.now;
+  const retainBlocks = positiveInteger(options.retainBlocks, 64, "retainBlocks", 0);
+  const maxBatchBlocks = positiveInteger(options.maxBatchBlocks, 1_000, "maxBatchBlocks", 1);
+  const maxBatchEvents = positiveInteger(options.maxBatchEvents, 5_000, "maxBatchEvents", 1);
+  const ownsDb = typeof options.db === "string";
+  const db = typeof options.db === "string" ? new Level(options.db) : options.db;
+  await db.open();
+  const store = createLevelStore(db, options.sublevel ?? INDEXER_SUBLEVEL);
+  const deps: StoreDeps = { store, logger, state: await readState(store) };
+  const { ledger } = options;
+
+  const stats: IndexerStats = {
+    blocksApplied: 0,
+    eventsApplied: 0,
+    batches: 0,
+    reorgs: 0,
+    blocksRolledBack: 0,
+    uploads: 0,
+  };
+  const listeners = new Set<(update: IndexerUpdate) => void>();
+  let queue: Promise<unknown> = Promise.resolve();
+  let background:
+    { controller: AbortController; done: Promise<void>; error: Error | undefined } | undefined;
+  let closed = false;
+
+  /** Runs writes one at a time, in call order. */
+  function exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const result = queue.then(fn);
+    queue = result.catch(() => undefined);
+    return result;
+  }
+
+  function emit(update: IndexerUpdate): void {
+    for (const listener of listeners) {
+      try {
+        listener(update);
+      } catch (error) {
+        logger.error("indexer: a subscriber failed", {
+          error: error instanceof Error ? error.message : String(error),
+        });
+      }
+    }
+  }
+
+  function doApply(blocks: readonly BlockInput[]): Promise<ApplyResult> {
+    return exclusive(async () => {
+      const result = await applyBlocks(deps, blocks);
+      if (result.applied > 0) {
+        stats.blocksApplied += result.applied;
+        stats.eventsApplied += result.events;
+        stats.batches++;
+        emit({
+          type: "block",
+          checkpoint: result.checkpoint,
+          blocks: result.applied,
+          events: result.events,
+          subjects: result.subjects,
+        });
+      }
+      return result;
+    });
+  }
+
+  function doRollback(ancestor: Checkpoint): Promise<RollbackResult> {
+    return exclusive(async () => {
+      const result = await rollbackTo(deps, ancestor);
+      if (result.droppedBlocks > 0 || result.restored > 0) {
+        stats.reorgs++;
+        stats.blocksRolledBack += result.droppedBlocks;
+        logger.info("indexer: rolled back", {
+          ancestor: ancestor.number.toString(),
+          droppedBlocks: result.droppedBlocks,
+          restoredKeys: result.restored,
+          reprojectedUploads: result.reprojected,
+        });
+        emit({
+          type: "reorg",
+          ancestor,
+          droppedBlocks: result.droppedBlocks,
+          subjects: result.subjects,
+        });
+      }
+      return result;
+    });
+  }
+
+  function doFinalize(number: bigint): Promise<void> {
+    return exclusive(async () => {
+      if (await finalizeTo(deps, number, retainBlocks)) emit({ type: "finalize", number });
+    });
+  }
+
+  async function handle(item: StreamItem): Promise<void> {
+    switch (item.type) {
+      case "block":
+        await doApply([item]);
+        return;
+      case "reorg":
+        await doRollback(item.ancestor);
+        return;
+      case "finalize":
+        await doFinalize(item.number);
+        return;
+    }
+  }
+
+  async function handleMany(items: readonly StreamItem[]): Promise<void> {
+    let blocks: BlockInput[] = [];
+    let events = 0;
+    let finalized: bigint | undefined;
+    const flush = async (): Promise<void> => {
+      // a finalize names blocks already streamed: recorded first, final blocks need no undo entries
+      if (finalized !== undefined) await doFinalize(finalized);
+      if (blocks.length > 0) await doApply(blocks);
+      blocks = [];
+      events = 0;
+      finalized = undefined;
+    };
+    for (const item of items) {
+      if (item.type === "block") {
+        blocks.push(item);
+        events += item.events.length;
+        if (blocks.length >= maxBatchBlocks || events >= maxBatchEvents) await flush();
+      } else if (item.type === "finalize") {
+        finalized = finalized === undefined || item.number > finalized ? item.number : finalized;
+      } else {
+        await flush();
+        await handle(item);
+      }
+    }
+    await flush();
+  }
+
+  async function knownBlock(number: bigint): Promise<Hex | undefined> {
+    const checkpoint = deps.state.checkpoint;
+    if (number === checkpoint.number) return checkpoint.hash;
+    if (number > checkpoint.number) return undefined;
+    return (await readBlock(store, number))?.hash;
+  }
+
+  async function run(runOptions: { signal?: AbortSignal } = {}): Promise<void> {
+    const { signal } = runOptions;
+    const checkpoint = deps.state.checkpoint;
+    const fromBlock = options.fromBlock ?? 0n;
+    const from: Checkpoint =
+      isGenesis(checkpoint) && fromBlock > 0n
+        ? { number: fromBlock, hash: checkpoint.hash }
+        : { number: checkpoint.number, hash: checkpoint.hash };
+    logger.info("indexer: resuming", { from: from.number.toString(), hash: from.hash });
+    const iterator = ledger.stream({ from, knownBlock, signal })[Symbol.asyncIterator]();
+    try {
+      let next = iterator.next();
+      for (;;) {
+        const first = await next;
+        if (first.done === true) return;
+        next = iterator.next();
+        const group: StreamItem[] = [first.value];
+        let events = first.value.type === "block" ? first.value.events.length : 0;
+        let ended = false;
+        // take what the stream has delivered already, up to a reorg
+        while (
+          first.value.type !== "reorg" &&
+          group.length < maxBatchBlocks &&
+          events < maxBatchEvents
+        ) {
+          const ready = await ifReady(next);
+          if (ready === undefined) break;
+          if (ready.value.done === true) {
+            ended = true;
+            break;
+          }
+          next = iterator.next();
+          group.push(ready.value.value);
+          const item = ready.value.value;
+          if (item.type === "reorg") break;
+          if (item.type === "block") events += item.events.length;
+        }
+        await handleMany(group);
+        if (ended || signal?.aborted === true) return;
+      }
+    } catch (error) {
+      if (signal?.aborted === true) return;
+      throw error;
+    } finally {
+      await iterator.return?.();
+    }
+  }
+
+  const readApi = createReadApi({ store, clock });
+
+  const indexer: Indexer = {
+    ...readApi,
+    store,
+    handle,
+    handleMany,
+    applyBlock: (block, events) => doApply([{ block, events }]),
+    applyBlocks: doApply,
+    rollbackTo: doRollback,
+    finalize: doFinalize,
+    uploadBatchLeaves: (root, leaves) =>
+      exclusive(async () => {
+        const result = await uploadBatchLeaves(deps, root, leaves);
+        if (result.projected) {
+          stats.uploads++;
+          emit({
+            type: "upload",
+            root: result.root,
+            count: result.count,
+            subjects: result.subjects,
+          });
+        }
+        return result;
+      }),
+    knownBlock,
+    run,
+    start() {
+      if (background !== undefined) return;
+      const controller = new AbortController();
+      const state: { controller: AbortController; done: Promise<void>; error: Error | undefined } =
+        {
+          controller,
+          error: undefined,
+          done: Promise.resolve(),
+        };
+      state.done = run({ signal: controller.signal }).catch((error: unknown) => {
+        state.error = error instanceof Error ? error : new Error(String(error));
+        logger.error("indexer: stream ended with an error", { error: state.error.message });
+      });
+      background = state;
+    },
+    async stop() {
+      const current = background;
+      if (current === undefined) return;
+      current.controller.abort();
+      await current.done;
+      background = undefined;
+      if (current.error !== undefined) throw current.error;
+    },
+    async status() {
+      const { checkpoint, finalized } = deps.state;
+      let head: BlockRef | null = null;
+      let headError: string | null = null;
+      try {
+        head = await ledger.head();
+      } catch (error) {
+        headError = error instanceof Error ? error.message : String(error);
+      }
+      const blocksBehind =
+        head !== null && head.number > checkpoint.number ? head.number - checkpoint.number : 0n;
+      const secondsBehind =
+        head !== null && blocksBehind > 0n && head.timestamp > checkpoint.timestamp
+          ? Number(head.timestamp - checkpoint.timestamp)
+          : 0;
+      return {
+        checkpoint,
+        finalized,
+        head,
+        headError,
+        blocksBehind,
+        secondsBehind,
+        running: background !== undefined,
+        stats: { ...stats },
+      };
+    },
+    digest: () => exclusive(() => digestStore(store)),
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    waitForBlock(number, waitOptions = {}) {
+      const reached = deps.state.checkpoint;
+      if (reached.number >= number) return Promise.resolve(reached);
+      return new Promise<StoredCheckpoint>((resolve, reject) => {
+        const { signal } = waitOptions;
+        const onAbort = (): void => {
+          unsubscribe();
+          reject(
+            signal?.reason instanceof Error ? signal.reason : new Error("waitForBlock aborted"),
+          );
+        };
+        const unsubscribe = indexer.subscribe((update) => {
+          if (update.type === "block" && update.checkpoint.number >= number) {
+            unsubscribe();
+            signal?.removeEventListener("abort", onAbort);
+            resolve(update.checkpoint);
+          }
+        });
+        signal?.addEventListener("abort", onAbort, { once: true });
+      });
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      try {
+        await indexer.stop();
+      } finally {
+        await queue;
+        if (ownsDb) await db.close();
+      }
+    },
+  };
+  return indexer;
+}
