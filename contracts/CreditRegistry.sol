@@ -36,6 +36,8 @@ contract CreditRegistry is ICreditRegistry, EIP712 {
     mapping(bytes32 uid => Dispute dispute) private _disputes;
     mapping(bytes32 uid => Repair repair) private _repairs;
     mapping(bytes32 root => ScoreBatch scoreBatch) private _scoreBatches;
+    mapping(bytes32 consentId => Consent consent) private _consents;
+    mapping(bytes32 root => AuditAnchor anchor) private _auditAnchors;
     mapping(address signer => mapping(uint256 word => uint256 bits)) private _nonces;
 
     constructor(IConsortium consortium_) EIP712("credtrail", "1") {
@@ -331,8 +333,77 @@ contract CreditRegistry is ICreditRegistry, EIP712 {
     }
 
     // ----------------------------------------------------------------------------------------------
+    // Consent and query audit
+    // ----------------------------------------------------------------------------------------------
+
+    /// @inheritdoc ICreditRegistry
+    function recordConsent(
+        bytes32 subject,
+        bytes32 purposeHash,
+        uint64 expiresAt,
+        bytes32 evidenceHash
+    ) external returns (bytes32 consentId) {
+        (uint32 lender, bytes32 lenderId) = _consortium.authorize(msg.sender, Roles.LENDER);
+        if (subject == bytes32(0) || purposeHash == bytes32(0) || expiresAt <= block.timestamp) {
+            revert RegistryInvalidConsent(subject, purposeHash, expiresAt);
+        }
+        if (expiresAt > type(uint40).max) revert RegistryInvalidConsent(subject, purposeHash, expiresAt);
+        consentId = _consentId(lenderId, subject, purposeHash);
+        _consents[consentId] = Consent({
+            lender: lender,
+            grantedAt: uint40(block.timestamp),
+            expiresAt: uint40(expiresAt),
+            revoked: false
+        });
+        emit ConsentRecorded(consentId, subject, lenderId, purposeHash, expiresAt, evidenceHash, msg.sender);
+    }
+
+    /// @inheritdoc ICreditRegistry
+    function revokeConsent(bytes32 subject, bytes32 purposeHash) external {
+        (, bytes32 lenderId) = _consortium.authorize(msg.sender, Roles.LENDER);
+        bytes32 consentId = _consentId(lenderId, subject, purposeHash);
+        Consent storage c = _consents[consentId];
+        if (c.lender == 0 || c.revoked) revert RegistryNoConsent(consentId);
+        c.revoked = true;
+        emit ConsentRevoked(consentId, subject, lenderId, msg.sender);
+    }
+
+    /// @inheritdoc ICreditRegistry
+    function anchorAuditLog(bytes32 root, uint32 count, uint64 fromTime, uint64 toTime) external {
+        (uint32 node, bytes32 nodeId) = _consortium.authorize(msg.sender, Roles.OPERATOR);
+        if (root == bytes32(0) || count == 0 || fromTime > toTime || toTime > block.timestamp) {
+            revert RegistryInvalidAuditAnchor(root, count);
+        }
+        if (_auditAnchors[root].node != 0) revert RegistryAuditAnchorExists(root);
+        _auditAnchors[root] = AuditAnchor({
+            node: node,
+            count: count,
+            anchoredAt: uint40(block.timestamp),
+            fromTime: uint40(fromTime),
+            toTime: uint40(toTime)
+        });
+        emit AuditAnchored(root, nodeId, count, fromTime, toTime, msg.sender);
+    }
+
+    // ----------------------------------------------------------------------------------------------
     // Reads
     // ----------------------------------------------------------------------------------------------
+
+    /// @inheritdoc ICreditRegistry
+    function consent(bytes32 consentId) external view returns (Consent memory) {
+        return _consents[consentId];
+    }
+
+    /// @inheritdoc ICreditRegistry
+    function hasConsent(bytes32 lender, bytes32 subject, bytes32 purposeHash) external view returns (bool) {
+        Consent storage c = _consents[_consentId(lender, subject, purposeHash)];
+        return c.lender != 0 && !c.revoked && c.expiresAt > block.timestamp;
+    }
+
+    /// @inheritdoc ICreditRegistry
+    function auditAnchor(bytes32 root) external view returns (AuditAnchor memory) {
+        return _auditAnchors[root];
+    }
 
     /// @inheritdoc ICreditRegistry
     function record(bytes32 uid) external view returns (Record memory r) {
@@ -456,6 +527,10 @@ contract CreditRegistry is ICreditRegistry, EIP712 {
             keccak256(
                 abi.encode(Tags.ATTESTATION, schema, subject, dataHash, provider, observedAt, expiresAt, severity)
             );
+    }
+
+    function _consentId(bytes32 lender, bytes32 subject, bytes32 purposeHash) private pure returns (bytes32) {
+        return keccak256(abi.encode(Tags.CONSENT, lender, subject, purposeHash));
     }
 
     function _leafHash(LeafInput calldata leaf) private pure returns (bytes32) {

@@ -255,6 +255,33 @@ export interface ScoreBatchAnchoredEvent {
   signer: Address;
 }
 
+export interface ConsentRecordedEvent {
+  kind: "ConsentRecorded";
+  consentId: Hex;
+  subject: Hex;
+  lender: Hex;
+  purposeHash: Hex;
+  expiresAt: bigint;
+  evidenceHash: Hex;
+  signer: Address;
+}
+export interface ConsentRevokedEvent {
+  kind: "ConsentRevoked";
+  consentId: Hex;
+  subject: Hex;
+  lender: Hex;
+  signer: Address;
+}
+export interface AuditAnchoredEvent {
+  kind: "AuditAnchored";
+  root: Hex;
+  node: Hex;
+  count: number;
+  fromTime: bigint;
+  toTime: bigint;
+  signer: Address;
+}
+
 export type RegistryEvent =
   | AttestedEvent
   | BatchAnchoredEvent
@@ -268,7 +295,10 @@ export type RegistryEvent =
   | DisputeWithdrawnEvent
   | RepairRequestedEvent
   | RepairDecidedEvent
-  | ScoreBatchAnchoredEvent;
+  | ScoreBatchAnchoredEvent
+  | ConsentRecordedEvent
+  | ConsentRevokedEvent
+  | AuditAnchoredEvent;
 
 /** Every event either ledger emits. */
 export type LedgerEvent = ConsortiumEvent | RegistryEvent;

@@ -19,6 +19,8 @@ const abi = AbiCoder.defaultAbiCoder();
 
 /** keccak256("credtrail.attestation.v1") — Tags.ATTESTATION. */
 export const ATTESTATION_TAG: Hex = keccak256(toUtf8Bytes("credtrail.attestation.v1")) as Hex;
+/** keccak256("credtrail.consent.v1") — Tags.CONSENT. */
+export const CONSENT_TAG: Hex = keccak256(toUtf8Bytes("credtrail.consent.v1")) as Hex;
 /** keccak256("credtrail.derivation.v1") — Tags.DERIVATION. */
 export const DERIVATION_TAG: Hex = keccak256(toUtf8Bytes("credtrail.derivation.v1")) as Hex;
 
@@ -111,6 +113,26 @@ export function memberId(name: string): Hex {
 /** A data category's id, e.g. categoryId("tax.payment"). */
 export function categoryId(name: string): Hex {
   return nameHash(name, "category");
+}
+
+/** The hash of a purpose of use (e.g. "credit-assessment") that a consent and a query name. */
+export function purposeHash(purpose: string): Hex {
+  return nameHash(purpose, "purpose");
+}
+
+/** A consent's id: keccak256(abi.encode(CONSENT_TAG, lender, subject, purposeHash)). */
+export function consentId(params: { lender: Hex; subject: Hex; purposeHash: Hex }): Hex {
+  return keccak256(
+    abi.encode(
+      ["bytes32", "bytes32", "bytes32", "bytes32"],
+      [
+        CONSENT_TAG,
+        toBytes32(params.lender, "lender"),
+        toBytes32(params.subject, "subject"),
+        toBytes32(params.purposeHash, "purposeHash"),
+      ],
+    ),
+  ) as Hex;
 }
 
 /** The string registered on the ledger for a schema: its canonical JSON definition. */

@@ -110,6 +110,10 @@ export const PREFIX = {
   threshold: "th",
   scoreBatch: "sb",
   scoreBatchByPosition: "so",
+  consent: "cn",
+  consentBySubject: "cs",
+  auditAnchor: "aa",
+  auditAnchorByPosition: "ao",
 } as const;
 
 /** Families left out of {@link digest}: the undo log, the block-hash window and uploaded files. */
@@ -207,6 +211,12 @@ export const keys = {
   scoreBatch: (root: Hex): string => k(PREFIX.scoreBatch, hexKey(root)),
   scoreBatchByPosition: (block: bigint, logIndex: number, root: Hex): string =>
     k(PREFIX.scoreBatchByPosition, eventPosition(block, logIndex), hexKey(root)),
+  consent: (consentId: Hex): string => k(PREFIX.consent, hexKey(consentId)),
+  consentBySubject: (subject: Hex, lender: Hex, consentId: Hex): string =>
+    k(PREFIX.consentBySubject, hexKey(subject), hexKey(lender), hexKey(consentId)),
+  auditAnchor: (root: Hex): string => k(PREFIX.auditAnchor, hexKey(root)),
+  auditAnchorByPosition: (block: bigint, logIndex: number, root: Hex): string =>
+    k(PREFIX.auditAnchorByPosition, eventPosition(block, logIndex), hexKey(root)),
 };
 
 /** The prefix (with its trailing separator) of a family, optionally narrowed by components. */

@@ -3,7 +3,7 @@
  * only; lists are cursor-paginated (see pagination.ts).
  */
 import type { Hex, RoleName } from "../core/index.js";
-import { Role, ValidationError, toBytes32 } from "../core/index.js";
+import { Role, ValidationError, consentId, toBytes32 } from "../core/index.js";
 import { decodeValue } from "./codec.js";
 import { IndexerErrorCode } from "./errors.js";
 import { PREFIX, keys, lastPart, padTime, partOf, prefixEnd, prefixOf } from "./keys.js";
@@ -15,7 +15,9 @@ import type {
   Attestation,
   AttestationSource,
   AttestationStatus,
+  AuditAnchor,
   Batch,
+  Consent,
   Dispute,
   DisputeStatusName,
   DisputeView,
@@ -151,6 +153,21 @@ export interface ReadApi {
   getScoreBatch(root: string): Promise<ScoreBatch | null>;
   /** Newest first. */
   listScoreBatches(args?: PageArgs): Promise<Page<ScoreBatch>>;
+  getConsent(consentId: string): Promise<Consent | null>;
+  /**
+   * The consent `lender` holds for `subject` and `purposeHash`, with `inForce` = not revoked and
+   * unexpired at the read clock (null when it never recorded one).
+   */
+  findConsent(
+    lender: string,
+    subject: string,
+    purposeHash: string,
+  ): Promise<(Consent & { inForce: boolean }) | null>;
+  /** Every consent recorded for a subject (by lender), revoked and expired ones included. */
+  listConsentsBySubject(subject: string, args?: PageArgs): Promise<Page<Consent>>;
+  getAuditAnchor(root: string): Promise<AuditAnchor | null>;
+  /** Newest first. */
+  listAuditAnchors(args?: PageArgs): Promise<Page<AuditAnchor>>;
 }
 
 export interface ReadApiDeps {
@@ -539,6 +556,40 @@ export function createReadApi(deps: ReadApiDeps): ReadApi {
         args,
         async (key) =>
           (await getJson<ScoreBatch>(keys.scoreBatch(lastPart(key) as Hex))) ?? undefined,
+        { reverse: true },
+      ),
+
+    getConsent: (id) => getJson<Consent>(keys.consent(bytes32(id, "consentId"))),
+
+    async findConsent(lender, subject, purpose) {
+      const id = consentId({
+        lender: bytes32(lender, "lender"),
+        subject: bytes32(subject, "subject"),
+        purposeHash: bytes32(purpose, "purposeHash"),
+      });
+      const consent = await getJson<Consent>(keys.consent(id));
+      if (consent === null) return null;
+      const inForce = !consent.revoked && consent.expiresAt > nowSeconds();
+      return { ...consent, inForce };
+    },
+
+    listConsentsBySubject: (subject, args = {}) =>
+      paginate(
+        store,
+        prefixOf(PREFIX.consentBySubject, bytes32(subject, "subject")),
+        args,
+        async (key) => (await getJson<Consent>(keys.consent(lastPart(key) as Hex))) ?? undefined,
+      ),
+
+    getAuditAnchor: (root) => getJson<AuditAnchor>(keys.auditAnchor(bytes32(root, "root"))),
+
+    listAuditAnchors: (args = {}) =>
+      paginate(
+        store,
+        PREFIX.auditAnchorByPosition + ":",
+        args,
+        async (key) =>
+          (await getJson<AuditAnchor>(keys.auditAnchor(lastPart(key) as Hex))) ?? undefined,
         { reverse: true },
       ),
   };

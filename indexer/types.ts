@@ -272,6 +272,31 @@ export interface ScoreBatch {
   audit: Audit;
 }
 
+/** A lender's record of a subject's consent for a purpose (in force while not revoked and unexpired). */
+export interface Consent {
+  consentId: Hex;
+  subject: Hex;
+  lender: Hex;
+  purposeHash: Hex;
+  expiresAt: bigint;
+  evidenceHash: Hex;
+  revoked: boolean;
+  /** the latest ConsentRecorded (renewals replace it) */
+  audit: Audit;
+  revokedAudit: Audit | null;
+}
+
+/** A gateway node's anchor of its query audit log. */
+export interface AuditAnchor {
+  root: Hex;
+  node: Hex;
+  count: number;
+  fromTime: bigint;
+  toTime: bigint;
+  signer: string;
+  audit: Audit;
+}
+
 /** Where the indexer is (the stored checkpoint). Zero values: nothing applied yet. */
 export interface StoredCheckpoint {
   number: bigint;

@@ -111,6 +111,14 @@ export interface LedgerWriter {
   requestRepair(uid: Hex, evidenceHash: Hex): Promise<Receipt>;
   decideRepair(uid: Hex, approved: boolean, decisionHash: Hex): Promise<Receipt>;
   anchorScoreBatch(root: Hex, modelHash: Hex, count: number, asOfBlock: bigint): Promise<Receipt>;
+  recordConsent(
+    subject: Hex,
+    purposeHash: Hex,
+    expiresAt: bigint,
+    evidenceHash: Hex,
+  ): Promise<Receipt>;
+  revokeConsent(subject: Hex, purposeHash: Hex): Promise<Receipt>;
+  anchorAuditLog(root: Hex, count: number, fromTime: bigint, toTime: bigint): Promise<Receipt>;
   registerSchema(categoryName: string, definition: string): Promise<Receipt>;
   registerModel(modelHash: Hex, uri: string): Promise<Receipt>;
   propose(action: GovernanceAction): Promise<Receipt & { proposalId: bigint }>;

@@ -12,7 +12,8 @@ pragma solidity ^0.8.24;
 /// - derived uid = keccak256(abi.encode(DERIVATION_TAG, schema, subject, dataHash, deriver, modelHash,
 ///   observedAt, keccak256(abi.encode(inputUids))));
 /// - batch leaf = OpenZeppelin StandardMerkleTree leaf of (bytes32 subject, bytes32 dataHash,
-///   uint64 observedAt, uint64 expiresAt, uint8 severity); a batch is identified by its root.
+///   uint64 observedAt, uint64 expiresAt, uint8 severity); a batch is identified by its root;
+/// - consent id = keccak256(abi.encode(CONSENT_TAG, lender, subject, purposeHash)).
 interface ICreditRegistry {
     enum RecordStatus {
         None,
@@ -130,6 +131,23 @@ interface ICreditRegistry {
         RepairStatus status;
     }
 
+    /// @notice A lender's record of a subject's consent to read its data for one purpose.
+    struct Consent {
+        uint32 lender;
+        uint40 grantedAt;
+        uint40 expiresAt;
+        bool revoked;
+    }
+
+    /// @notice A gateway node's anchor of its query audit log (a Merkle root of log entries).
+    struct AuditAnchor {
+        uint32 node;
+        uint32 count;
+        uint40 anchoredAt;
+        uint40 fromTime;
+        uint40 toTime;
+    }
+
     struct ScoreBatch {
         uint32 scorer;
         uint32 count;
@@ -178,6 +196,10 @@ interface ICreditRegistry {
     error RegistryNotAllowed(bytes32 member);
     error RegistryInvalidScoreBatch(bytes32 root, uint32 count);
     error RegistryScoreBatchExists(bytes32 root);
+    error RegistryInvalidConsent(bytes32 subject, bytes32 purposeHash, uint64 expiresAt);
+    error RegistryNoConsent(bytes32 consentId);
+    error RegistryInvalidAuditAnchor(bytes32 root, uint32 count);
+    error RegistryAuditAnchorExists(bytes32 root);
 
     // ----------------------------------------------------------------------------------------------
     // Events — the full payload of each operation, so the indexer rebuilds from logs alone
@@ -270,6 +292,27 @@ interface ICreditRegistry {
         bytes32 decisionHash,
         address signer
     );
+    /// @notice A lender recorded (or renewed) a subject's consent for a purpose until `expiresAt`.
+    event ConsentRecorded(
+        bytes32 indexed consentId,
+        bytes32 indexed subject,
+        bytes32 indexed lender,
+        bytes32 purposeHash,
+        uint64 expiresAt,
+        bytes32 evidenceHash,
+        address signer
+    );
+    /// @notice A lender withdrew a consent it recorded.
+    event ConsentRevoked(bytes32 indexed consentId, bytes32 indexed subject, bytes32 indexed lender, address signer);
+    /// @notice A gateway node anchored `count` entries of its query audit log, logged between the two times.
+    event AuditAnchored(
+        bytes32 indexed root,
+        bytes32 indexed node,
+        uint32 count,
+        uint64 fromTime,
+        uint64 toTime,
+        address signer
+    );
     /// @notice A scorer anchored a Merkle root of score leaves.
     event ScoreBatchAnchored(
         bytes32 indexed root,
@@ -354,6 +397,27 @@ interface ICreditRegistry {
     function anchorScoreBatch(bytes32 root, bytes32 modelHash, uint32 count, uint64 asOfBlock) external;
 
     // ----------------------------------------------------------------------------------------------
+    // Consent and query audit
+    // ----------------------------------------------------------------------------------------------
+
+    /// @notice A LENDER records that a subject consented to its reading the subject's data for a
+    /// purpose, until `expiresAt` (recording again renews it). `evidenceHash` commits to the signed
+    /// consent document kept off the ledger.
+    function recordConsent(
+        bytes32 subject,
+        bytes32 purposeHash,
+        uint64 expiresAt,
+        bytes32 evidenceHash
+    ) external returns (bytes32 consentId);
+
+    /// @notice The lender withdraws a consent it recorded.
+    function revokeConsent(bytes32 subject, bytes32 purposeHash) external;
+
+    /// @notice An OPERATOR's gateway node anchors a Merkle root over `count` entries of its query
+    /// audit log (who read which subject, when, for what purpose) logged from `fromTime` to `toTime`.
+    function anchorAuditLog(bytes32 root, uint32 count, uint64 fromTime, uint64 toTime) external;
+
+    // ----------------------------------------------------------------------------------------------
     // Reads
     // ----------------------------------------------------------------------------------------------
 
@@ -374,6 +438,15 @@ interface ICreditRegistry {
 
     /// @notice A score batch by its root.
     function scoreBatch(bytes32 root) external view returns (ScoreBatch memory);
+
+    /// @notice A consent by its id.
+    function consent(bytes32 consentId) external view returns (Consent memory);
+
+    /// @notice Whether `lender`'s consent for `subject` and `purposeHash` is in force now.
+    function hasConsent(bytes32 lender, bytes32 subject, bytes32 purposeHash) external view returns (bool);
+
+    /// @notice An audit-log anchor by its root.
+    function auditAnchor(bytes32 root) external view returns (AuditAnchor memory);
 
     /// @notice Whether a signer's EIP-712 nonce is used.
     function nonceUsed(address signer, uint256 nonce) external view returns (bool);

@@ -9,4 +9,6 @@ library Tags {
     bytes32 internal constant ATTESTATION = keccak256("credtrail.attestation.v1");
     /// @dev keccak256("credtrail.derivation.v1")
     bytes32 internal constant DERIVATION = keccak256("credtrail.derivation.v1");
+    /// @dev keccak256("credtrail.consent.v1")
+    bytes32 internal constant CONSENT = keccak256("credtrail.consent.v1");
 }

@@ -43,6 +43,11 @@ export function prefetchKeys(event: PositionedEvent): string[] {
       return [keys.batch(event.root)];
     case "ScoreBatchAnchored":
       return [keys.scoreBatch(event.root)];
+    case "ConsentRecorded":
+    case "ConsentRevoked":
+      return [keys.consent(event.consentId)];
+    case "AuditAnchored":
+      return [keys.auditAnchor(event.root)];
     case "MemberRolesChanged":
     case "MemberSuspended":
     case "MemberReinstated":

@@ -1,6 +1,7 @@
 /** The one dispatch from an event kind to its projection. */
 import type { PositionedEvent } from "../../core/index.js";
 import { onBatchAnchored, onBatchRevoked, onScoreBatchAnchored } from "./batches.js";
+import { onAuditAnchored, onConsentRecorded, onConsentRevoked } from "./consents.js";
 import { projectConsortiumEvent } from "./consortium.js";
 import type { ProjectionContext } from "./context.js";
 import {
@@ -40,6 +41,12 @@ export async function projectEvent(ctx: ProjectionContext, event: PositionedEven
       return onRepairDecided(ctx, event);
     case "ScoreBatchAnchored":
       return onScoreBatchAnchored(ctx, event);
+    case "ConsentRecorded":
+      return onConsentRecorded(ctx, event);
+    case "ConsentRevoked":
+      return onConsentRevoked(ctx, event);
+    case "AuditAnchored":
+      return onAuditAnchored(ctx, event);
     case "MemberAdmitted":
     case "MemberRolesChanged":
     case "MemberSuspended":

@@ -62,6 +62,9 @@ const EVENT_CONTRACT: { readonly [K in LedgerEventKind]: ContractName } = {
   RepairRequested: "CreditRegistry",
   RepairDecided: "CreditRegistry",
   ScoreBatchAnchored: "CreditRegistry",
+  ConsentRecorded: "CreditRegistry",
+  ConsentRevoked: "CreditRegistry",
+  AuditAnchored: "CreditRegistry",
 };
 
 /** Event parameters whose core field has another name (core's `kind` names the event itself). */

@@ -286,6 +286,34 @@ export function createEvmWriter(options: EvmWriterOptions): LedgerWriter {
         ),
       ),
 
+    recordConsent: (subject, purposeHash, expiresAt, evidenceHash) =>
+      submit("recordConsent", () =>
+        registry.recordConsent.populateTransaction(
+          b32(subject, "subject"),
+          b32(purposeHash, "purposeHash"),
+          toUint64(expiresAt, "expiresAt"),
+          b32(evidenceHash, "evidenceHash"),
+        ),
+      ),
+
+    revokeConsent: (subject, purposeHash) =>
+      submit("revokeConsent", () =>
+        registry.revokeConsent.populateTransaction(
+          b32(subject, "subject"),
+          b32(purposeHash, "purposeHash"),
+        ),
+      ),
+
+    anchorAuditLog: (root, count, fromTime, toTime) =>
+      submit("anchorAuditLog", () =>
+        registry.anchorAuditLog.populateTransaction(
+          b32(root, "root"),
+          toSmallUint(count, 32, "count"),
+          toUint64(fromTime, "fromTime"),
+          toUint64(toTime, "toTime"),
+        ),
+      ),
+
     registerSchema: (categoryName, definition) =>
       submit("registerSchema", () =>
         consortium.registerSchema.populateTransaction(categoryName, definition),

@@ -11,6 +11,7 @@ import {
   attestationUid,
   buildRecordBatch,
   categoryId,
+  consentId,
   derivedUid,
   DisputeOutcome,
   encodeAction,
@@ -19,6 +20,7 @@ import {
   memberId,
   modelHash,
   parameterKey,
+  purposeHash,
   registryDomain,
   Role,
   schemaRegistration,
@@ -87,6 +89,9 @@ const ALL_KINDS: Record<LedgerEventKind, true> = {
   RepairRequested: true,
   RepairDecided: true,
   ScoreBatchAnchored: true,
+  ConsentRecorded: true,
+  ConsentRevoked: true,
+  AuditAnchored: true,
 };
 
 function h(label: string): Hex {
@@ -533,6 +538,46 @@ describe("EvmLedger: writer and event decoding against a Hardhat node", function
         count: 10,
         asOfBlock,
         signer: c.address.scorer,
+      },
+    ]);
+    // ------------------------------------------------------------------------------ consent, audit
+    const consentSubject = h("consent:subject");
+    const purpose = purposeHash("credit-assessment");
+    const id = consentId({ lender: c.ids.lenderA, subject: consentSubject, purposeHash: purpose });
+    expectEvents(
+      await w.lenderA.recordConsent(consentSubject, purpose, now + 30n * DAY, h("consent:doc")),
+      [
+        {
+          kind: "ConsentRecorded",
+          consentId: id,
+          subject: consentSubject,
+          lender: c.ids.lenderA,
+          purposeHash: purpose,
+          expiresAt: now + 30n * DAY,
+          evidenceHash: h("consent:doc"),
+          signer: c.address.lenderA,
+        },
+      ],
+    );
+    expectEvents(await w.lenderA.revokeConsent(consentSubject, purpose), [
+      {
+        kind: "ConsentRevoked",
+        consentId: id,
+        subject: consentSubject,
+        lender: c.ids.lenderA,
+        signer: c.address.lenderA,
+      },
+    ]);
+    const auditTo = (await ledger.head()).timestamp;
+    expectEvents(await w.operator.anchorAuditLog(h("audit:1"), 7, auditTo - 60n, auditTo), [
+      {
+        kind: "AuditAnchored",
+        root: h("audit:1"),
+        node: c.ids.operator,
+        count: 7,
+        fromTime: auditTo - 60n,
+        toTime: auditTo,
+        signer: c.address.operator,
       },
     ]);
     expectEvents(await w.tax.revokeOwnKey(c.address.taxAlt), [
