@@ -54,12 +54,7 @@ export interface QueryAuditLog {
   /** Appends an entry (durably, before the data is returned to the caller). */
   record(entry: Omit<QueryAuditEntry, "id">): Promise<QueryAuditEntry>;
   /** Newest first; with its anchor once anchored. */
-  list(filter: {
-    subject?: Hex;
-    member?: Hex;
-    first?: number;
-    after?: string;
-  }): Promise<{
+  list(filter: { subject?: Hex; member?: Hex; first?: number; after?: string }): Promise<{
     items: (QueryAuditEntry & { anchor: QueryAuditAnchorRef | null })[];
     nextCursor: string | null;
   }>;
