@@ -1,0 +1,67 @@
+/**
+ * The Merkle leaf of a query audit entry, and the check a regulator runs: recompute the leaf from
+ * the entry, verify its proof against the anchored root (then look the root up on the ledger, e.g.
+ * with the indexer's `getAuditAnchor`).
+ *
+ * Leaf: (bytes32 member, bytes32 subject, bytes32 purposeHash, uint64 atMs, bytes32 idHash,
+ * bytes32 contextHash) with purposeHash = core purposeHash(purpose), idHash = keccak256(utf8(id)),
+ * contextHash = keccak256(abi.encode(address key, string operation)) — so that every field of the
+ * entry is covered. Hashed as an OpenZeppelin StandardMerkleTree leaf (core buildMerkle).
+ */
+import { AbiCoder, keccak256, toUtf8Bytes } from "ethers";
+
+import type { Hex } from "../../core/index.js";
+import { purposeHash, toAddress, toBytes32, toUint64, verifyMerkle } from "../../core/index.js";
+import type { QueryAuditAnchorRef, QueryAuditEntry } from "../types.js";
+
+const abi = AbiCoder.defaultAbiCoder();
+
+/** ABI types of an audit leaf. */
+export const AUDIT_LEAF_TYPES: readonly string[] = [
+  "bytes32",
+  "bytes32",
+  "bytes32",
+  "uint64",
+  "bytes32",
+  "bytes32",
+];
+
+export type AuditLeafTuple = [
+  member: Hex,
+  subject: Hex,
+  purposeHash: Hex,
+  atMs: bigint,
+  idHash: Hex,
+  contextHash: Hex,
+];
+
+/** The leaf tuple of an entry; throws core ValidationError when a field is malformed. */
+export function auditLeaf(entry: QueryAuditEntry): AuditLeafTuple {
+  if (typeof entry.id !== "string" || entry.id.length === 0) {
+    throw new TypeError("audit entry id must be a non-empty string");
+  }
+  if (typeof entry.operation !== "string") {
+    throw new TypeError("audit entry operation must be a string");
+  }
+  return [
+    toBytes32(entry.member, "member"),
+    toBytes32(entry.subject, "subject"),
+    purposeHash(entry.purpose),
+    toUint64(entry.at, "at"),
+    keccak256(toUtf8Bytes(entry.id)) as Hex,
+    keccak256(
+      abi.encode(["address", "string"], [toAddress(entry.key, "key"), entry.operation]),
+    ) as Hex,
+  ];
+}
+
+/**
+ * Whether `entry` is the leaf that `anchorRef.proof` proves under `anchorRef.root`: false when any
+ * field differs from what was anchored. Throws when the entry, root or proof is malformed.
+ */
+export function verifyAuditEntry(
+  entry: QueryAuditEntry,
+  anchorRef: Pick<QueryAuditAnchorRef, "root" | "proof">,
+): boolean {
+  return verifyMerkle(AUDIT_LEAF_TYPES, anchorRef.root, auditLeaf(entry), anchorRef.proof);
+}
