@@ -1,0 +1,92 @@
+/**
+ * A token bucket per caller: `perMinute` requests of burst, refilled continuously. A caller over its
+ * budget gets 429 RATE_LIMITED with Retry-After.
+ *
+ * - `by: "caller"` (after useAuth, which put the principal into the request state): per member,
+ *   anonymous callers per IP address.
+ * - `by: "ip"` (before useAuth): per IP address whoever signs in, so that a flood of bad tokens is
+ *   refused before any signature is checked.
+ */
+import type { Plugin } from "graphql-yoga";
+
+import type { GatewayContext, ServerContext } from "../context.js";
+import { GatewayErrorCode } from "../errors.js";
+import type { GatewayMetrics } from "../metrics.js";
+import type { RequestStates } from "../requestState.js";
+import { errorResponse } from "./errorResponse.js";
+
+export interface UseRateLimitOptions {
+  perMinute: number;
+  by: "caller" | "ip";
+  states: RequestStates;
+  metrics: GatewayMetrics;
+  /** Milliseconds (default performance.now). */
+  clock?: () => number;
+  /** Buckets kept; the least recently used go first (default 100,000). */
+  maxBuckets?: number;
+}
+
+interface Bucket {
+  tokens: number;
+  at: number;
+}
+
+export function useRateLimit(
+  options: UseRateLimitOptions,
+): Plugin<GatewayContext & Record<string, unknown>, ServerContext> {
+  const { perMinute, by, states, metrics } = options;
+  if (!Number.isFinite(perMinute) || perMinute <= 0) {
+    throw new RangeError("rateLimit.perMinute must be a positive number");
+  }
+  const clock = options.clock ?? (() => performance.now());
+  const maxBuckets = options.maxBuckets ?? 100_000;
+  const perMs = perMinute / 60_000;
+  const buckets = new Map<string, Bucket>();
+
+  function take(key: string): number {
+    const now = clock();
+    const previous = buckets.get(key);
+    const bucket: Bucket =
+      previous === undefined
+        ? { tokens: perMinute, at: now }
+        : { tokens: Math.min(perMinute, previous.tokens + (now - previous.at) * perMs), at: now };
+    buckets.delete(key);
+    if (buckets.size >= maxBuckets) {
+      const oldest = buckets.keys().next();
+      if (oldest.done !== true) buckets.delete(oldest.value);
+    }
+    buckets.set(key, bucket);
+    if (bucket.tokens >= 1) {
+      bucket.tokens -= 1;
+      return 0;
+    }
+    return Math.ceil((1 - bucket.tokens) / perMs / 1000);
+  }
+
+  return {
+    onRequest(payload) {
+      const { request, fetchAPI } = payload;
+      const state =
+        by === "ip"
+          ? states.of(request, payload.serverContext.req.ip ?? "unknown")
+          : states.get(request);
+      if (state === undefined) return;
+      const key =
+        by === "ip" || state.principal === null
+          ? `ip:${state.ip}`
+          : `member:${state.principal.memberId}`;
+      const retryAfter = take(key);
+      if (retryAfter > 0) {
+        metrics.errors.inc({ code: GatewayErrorCode.RATE_LIMITED });
+        payload.endResponse(
+          errorResponse(fetchAPI.Response, {
+            status: 429,
+            code: GatewayErrorCode.RATE_LIMITED,
+            message: `rate limit of ${perMinute} requests per minute exceeded`,
+            headers: { "retry-after": String(retryAfter) },
+          }),
+        );
+      }
+    },
+  };
+}

@@ -1,0 +1,31 @@
+/** What the resolvers read from and write to. */
+import type { ConsortiumKey } from "../../core/index.js";
+import type { ReadApi } from "../../indexer/index.js";
+import type { LedgerWriter } from "../../ledger/types.js";
+import type { RecordRead } from "../access.js";
+import type { QueryAuditLog } from "../types.js";
+import type { GatewayIndexerStatus } from "../server.js";
+
+/** What the gateway writes with: the node's key, and the registry its signatures are bound to. */
+export interface GatewayWrites {
+  writer: Pick<LedgerWriter, "attestBySig">;
+  chainId: bigint;
+  /** The registry contract's address (the EIP-712 verifying contract). */
+  registry: string;
+}
+
+export interface ResolverDeps {
+  reads: ReadApi;
+  status: () => Promise<GatewayIndexerStatus>;
+  auditLog: QueryAuditLog;
+  recordRead: RecordRead;
+  consortiumKey?: ConsortiumKey;
+  /** Absent: mutations are refused with WRITES_DISABLED. */
+  writes?: GatewayWrites;
+  /** Milliseconds since the epoch. */
+  clock: () => number;
+}
+
+export function nowSeconds(deps: Pick<ResolverDeps, "clock">): bigint {
+  return BigInt(Math.floor(deps.clock() / 1000));
+}

@@ -1,0 +1,311 @@
+/**
+ * The access matrix: every query field × every role. A field readable by a role that should not see
+ * it fails the test; so does a refusal without the expected code.
+ */
+import { expect } from "chai";
+
+import type { World, WorldMember } from "./world.js";
+import { MID, SUBJECT, codes, createWorld, gql } from "./world.js";
+
+type Caller =
+  | "anonymous"
+  | "provider"
+  | "lenderWithConsent"
+  | "lenderWithoutConsent"
+  | "lenderExpiredConsent"
+  | "regulator"
+  | "scorer"
+  | "suspended";
+
+const CALLERS: Caller[] = [
+  "anonymous",
+  "provider",
+  "lenderWithConsent",
+  "lenderWithoutConsent",
+  "lenderExpiredConsent",
+  "regulator",
+  "scorer",
+  "suspended",
+];
+
+const MEMBER_OF: Record<Caller, WorldMember | null> = {
+  anonymous: null,
+  provider: "tax",
+  lenderWithConsent: "bank",
+  lenderWithoutConsent: "bank",
+  lenderExpiredConsent: "bank",
+  regulator: "regulator",
+  scorer: "scorer",
+  suspended: "suspended",
+};
+
+/** The subject a caller asks about (lenders: the one whose consent state names the caller). */
+function subjectFor(caller: Caller): string {
+  if (caller === "lenderWithoutConsent") return SUBJECT.C;
+  if (caller === "lenderExpiredConsent") return SUBJECT.B;
+  return SUBJECT.A;
+}
+
+/** "ok", or the expected extensions.code of the refusal. */
+type Expect = string;
+
+interface FieldCase {
+  field: string;
+  query: (caller: Caller, world: World) => string;
+  expect: Record<Caller, Expect>;
+  /** Whether an allowed read writes an audit entry. */
+  audited?: boolean;
+}
+
+const UNAUTH = "UNAUTHENTICATED";
+const SUSPENDED = "MEMBER_SUSPENDED";
+
+function lenderCodes(
+  ok: Expect,
+): Pick<
+  Record<Caller, Expect>,
+  "lenderWithConsent" | "lenderWithoutConsent" | "lenderExpiredConsent"
+> {
+  return {
+    lenderWithConsent: ok,
+    lenderWithoutConsent: ok === "ok" ? "CONSENT_REQUIRED" : ok,
+    lenderExpiredConsent: ok === "ok" ? "CONSENT_EXPIRED" : ok,
+  };
+}
+
+const CASES: FieldCase[] = [
+  {
+    field: "_meta",
+    query: () => "{ _meta { indexedBlock } }",
+    expect: {
+      anonymous: "ok",
+      provider: "ok",
+      ...lenderCodes("ok"),
+      lenderWithoutConsent: "ok",
+      lenderExpiredConsent: "ok",
+      regulator: "ok",
+      scorer: "ok",
+      suspended: SUSPENDED,
+    },
+  },
+  {
+    field: "subject.attestations",
+    query: (c) => `{ subject(subjectId: "${subjectFor(c)}") { attestations { nodes { uid } } } }`,
+    expect: {
+      anonymous: UNAUTH,
+      provider: "ok",
+      ...lenderCodes("ok"),
+      regulator: "ok",
+      scorer: "FORBIDDEN",
+      suspended: SUSPENDED,
+    },
+    audited: true,
+  },
+  {
+    field: "subject.disputes/repairs/score",
+    query: (c) =>
+      `{ subject(subjectId: "${subjectFor(c)}") { disputes { uid } repairs { uid } score { value } } }`,
+    expect: {
+      anonymous: UNAUTH,
+      provider: "ok",
+      ...lenderCodes("ok"),
+      regulator: "ok",
+      scorer: "FORBIDDEN",
+      suspended: SUSPENDED,
+    },
+    audited: true,
+  },
+  {
+    field: "subject.consents",
+    query: (c) => `{ subject(subjectId: "${subjectFor(c)}") { consents { nodes { lender } } } }`,
+    expect: {
+      anonymous: UNAUTH,
+      provider: "FORBIDDEN",
+      lenderWithConsent: "FORBIDDEN",
+      lenderWithoutConsent: "CONSENT_REQUIRED",
+      lenderExpiredConsent: "CONSENT_EXPIRED",
+      regulator: "ok",
+      scorer: "FORBIDDEN",
+      suspended: SUSPENDED,
+    },
+  },
+  {
+    field: "attestation",
+    query: (c, w) =>
+      `{ attestation(uid: "${c === "lenderWithoutConsent" ? w.records.taxC : w.records.taxA1}") { uid } }`,
+    expect: {
+      anonymous: UNAUTH,
+      provider: "ok",
+      lenderWithConsent: "ok",
+      lenderWithoutConsent: "CONSENT_REQUIRED",
+      lenderExpiredConsent: "ok",
+      regulator: "ok",
+      scorer: "FORBIDDEN",
+      suspended: SUSPENDED,
+    },
+    audited: true,
+  },
+  {
+    field: "attestation (another provider's record)",
+    query: (_c, w) => `{ attestation(uid: "${w.records.courtA}") { uid } }`,
+    expect: {
+      anonymous: UNAUTH,
+      provider: "FORBIDDEN",
+      ...lenderCodes("ok"),
+      lenderWithoutConsent: "ok",
+      lenderExpiredConsent: "ok",
+      regulator: "ok",
+      scorer: "FORBIDDEN",
+      suspended: SUSPENDED,
+    },
+  },
+  {
+    field: "lineage",
+    query: (_c, w) => `{ lineage(uid: "${w.records.taxA1}", direction: DEPENDENTS) { root } }`,
+    expect: {
+      anonymous: UNAUTH,
+      provider: "FORBIDDEN",
+      ...lenderCodes("FORBIDDEN"),
+      regulator: "ok",
+      scorer: "FORBIDDEN",
+      suspended: SUSPENDED,
+    },
+  },
+  {
+    field: "members",
+    query: () => "{ members { nodes { id roles keys { address } } } }",
+    expect: {
+      anonymous: UNAUTH,
+      provider: "ok",
+      ...lenderCodes("FORBIDDEN"),
+      regulator: "ok",
+      scorer: "FORBIDDEN",
+      suspended: SUSPENDED,
+    },
+  },
+  {
+    field: "member",
+    query: () => `{ member(id: "${MID.tax}") { name scopes { category } } }`,
+    expect: {
+      anonymous: UNAUTH,
+      provider: "ok",
+      ...lenderCodes("FORBIDDEN"),
+      regulator: "ok",
+      scorer: "FORBIDDEN",
+      suspended: SUSPENDED,
+    },
+  },
+  {
+    field: "disputes",
+    query: () => "{ disputes { nodes { uid } } }",
+    expect: {
+      anonymous: UNAUTH,
+      provider: "FORBIDDEN",
+      ...lenderCodes("FORBIDDEN"),
+      regulator: "ok",
+      scorer: "FORBIDDEN",
+      suspended: SUSPENDED,
+    },
+  },
+  {
+    field: "repairs",
+    query: () => "{ repairs { nodes { uid } } }",
+    expect: {
+      anonymous: UNAUTH,
+      provider: "FORBIDDEN",
+      ...lenderCodes("FORBIDDEN"),
+      regulator: "ok",
+      scorer: "FORBIDDEN",
+      suspended: SUSPENDED,
+    },
+  },
+  {
+    field: "queryAudit",
+    query: () => "{ queryAudit { nodes { id } } }",
+    expect: {
+      anonymous: UNAUTH,
+      provider: "FORBIDDEN",
+      ...lenderCodes("FORBIDDEN"),
+      regulator: "ok",
+      scorer: "FORBIDDEN",
+      suspended: SUSPENDED,
+    },
+  },
+];
+
+describe("gateway access matrix", function () {
+  this.timeout(60_000);
+  let world: World;
+  const tokens = new Map<WorldMember, string>();
+
+  before(async () => {
+    world = await createWorld();
+    for (const m of ["tax", "bank", "regulator", "scorer", "suspended"] as const) {
+      tokens.set(m, await world.token(m));
+    }
+  });
+  after(async () => {
+    await world.close();
+  });
+
+  it("covers every Query field", () => {
+    const covered = new Set(CASES.map((c) => c.field.split(/[ .]/)[0]));
+    for (const f of [
+      "_meta",
+      "subject",
+      "attestation",
+      "lineage",
+      "members",
+      "member",
+      "disputes",
+      "repairs",
+      "queryAudit",
+    ]) {
+      expect(covered.has(f), f).to.equal(true);
+    }
+  });
+
+  for (const c of CASES) {
+    for (const caller of CALLERS) {
+      const expected = c.expect[caller];
+      it(`${c.field} × ${caller} → ${expected}`, async () => {
+        const member = MEMBER_OF[caller];
+        const token = member === null ? undefined : tokens.get(member);
+        const before = world.audit.entries.length;
+        const r = await gql(world.url, c.query(caller, world), { token });
+        if (expected === "ok") {
+          expect(r.body.errors, JSON.stringify(r.body.errors)).to.equal(undefined);
+          expect(r.body.data).to.not.equal(null);
+          if (c.audited === true) {
+            expect(world.audit.entries.length).to.be.greaterThan(before);
+            const entry = world.audit.entries.at(-1);
+            expect(entry?.member).to.equal(MID[member as WorldMember]);
+          }
+        } else {
+          expect(codes(r), JSON.stringify(r.body)).to.deep.equal([expected]);
+          const data = r.body.data ?? {};
+          for (const value of Object.values(data)) expect(value).to.equal(null);
+          if (c.audited === true) expect(world.audit.entries.length).to.equal(before);
+        }
+      });
+    }
+  }
+
+  it("a provider sees only its own records of a subject", async () => {
+    const r = await gql(
+      world.url,
+      `{ subject(subjectId: "${SUBJECT.A}") { attestations { nodes { uid provider { id } } } disputes { uid } } }`,
+      { token: tokens.get("tax") },
+    );
+    const s = r.body.data?.subject as {
+      attestations: { nodes: { uid: string; provider: { id: string } }[] };
+      disputes: unknown[];
+    };
+    expect(s.attestations.nodes.map((n) => n.uid)).to.deep.equal([
+      world.records.taxA2,
+      world.records.taxA1,
+      world.records.revokedA,
+    ]);
+    expect(s.disputes).to.deep.equal([]);
+  });
+});
