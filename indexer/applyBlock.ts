@@ -1,25 +1,33 @@
 /**
- * Applies blocks of the stream. Every event is projected in order against one overlay (reads see
- * the writes so far), then ONE batch writes the projections, the undo entries of each block (for
- * each key it changed: the value before the block, or absent), each block's hash (for
+ * Prepares blocks of the stream for writing. Every event is projected in order against one overlay
+ * (reads see the writes so far), which yields ONE batch: the projections, the undo entries of each
+ * block (for each key it changed: the value before the block, or absent), each block's hash (for
  * `knownBlock`) and the checkpoint. A range of consecutive blocks may go into one batch; blocks at
  * or below the checkpoint are skipped (re-applying is a no-op). Blocks at or below the finalized
- * mark get no undo entries: they can never be rolled back.
+ * mark get no undo entries: they can never be rolled back. The indexer writes the batch
+ * (createIndexer.ts) and may prepare the next blocks over this batch's overlay meanwhile.
  */
+import { setImmediate as nextMacrotask } from "node:timers/promises";
+
 import type { Hex, PositionedEvent } from "../core/index.js";
 import { CredtrailError } from "../core/index.js";
 import type { BlockRef } from "../ledger/types.js";
 import { IndexerErrorCode } from "./errors.js";
-import type { KvOp, KvStore } from "./kvStore.js";
+import { keys } from "./keys.js";
+import type { KvOp, KvReader, KvStore } from "./kvStore.js";
 import type { IndexerLogger } from "./logger.js";
+import type { Overlay } from "./overlay.js";
 import { createOverlay } from "./overlay.js";
 import type { ProjectionContext } from "./projection/context.js";
 import { blockPrefetchKeys } from "./projection/prefetch.js";
 import { projectEvent } from "./projection/projectEvent.js";
 import type { IndexerState } from "./state.js";
-import { blockOp, checkpointOp, isGenesis, readBlock } from "./state.js";
-import type { StoredCheckpoint } from "./types.js";
+import { isGenesis, readBlock } from "./state.js";
+import type { StoredBlock, StoredCheckpoint } from "./types.js";
 import { undoOps } from "./undoLog.js";
+
+/** Events projected between two turns of the event loop. */
+const YIELD_EVERY = 500;
 
 export interface StoreDeps {
   store: KvStore;
@@ -53,13 +61,29 @@ function lower(hash: string): Hex {
   return hash.toLowerCase() as Hex;
 }
 
-/** Applies `blocks` (in order) in one batch; see the module comment. */
-export async function applyBlocks(
+/** What {@link prepareBlocks} made of some blocks: the one batch to write, and what it writes. */
+export interface PreparedBlocks {
+  /** Projections, undo entries, block hashes and the checkpoint: one atomic batch. */
+  ops: KvOp[];
+  /** Reads through it see the store as if `ops` were written (for the next blocks, meanwhile). */
+  overlay: Overlay;
+  /** What applying the batch does (its checkpoint is the last block's). */
+  result: ApplyResult;
+}
+
+/**
+ * Projects `blocks` (in order) over `reader` — the store, or the overlay of a batch still being
+ * written — whose last applied block is `checkpoint`; see the module comment. Writes nothing.
+ * Undefined when every block is at or below `checkpoint` (re-applying is a no-op).
+ */
+export async function prepareBlocks(
   deps: StoreDeps,
   blocks: readonly BlockInput[],
-): Promise<ApplyResult> {
+  reader: KvReader,
+  checkpoint: StoredCheckpoint,
+): Promise<PreparedBlocks | undefined> {
   const { store, logger, state } = deps;
-  let tip: StoredCheckpoint = state.checkpoint;
+  let tip: StoredCheckpoint = checkpoint;
   const fresh: BlockInput[] = [];
   for (const input of blocks) {
     const { block } = input;
@@ -71,7 +95,7 @@ export async function applyBlocks(
         });
       }
       const known =
-        block.number === tip.number ? tip.hash : (await readBlock(store, block.number))?.hash;
+        block.number === tip.number ? tip.hash : (await readBlock(reader, block.number))?.hash;
       if (known !== undefined && known !== hash) {
         throw streamError(
           `block ${block.number} ${hash} differs from the applied ${known}; a reorg must come first`,
@@ -112,41 +136,64 @@ export async function applyBlocks(
     fresh.push(input);
     tip = { number: block.number, hash, timestamp: block.timestamp };
   }
-  if (fresh.length === 0)
-    return { applied: 0, events: 0, writes: 0, subjects: [], checkpoint: state.checkpoint };
+  if (fresh.length === 0) return undefined;
 
-  const overlay = createOverlay(store);
-  const ctx: ProjectionContext = { overlay, store, logger, touchedSubjects: new Set() };
-  await overlay.prefetch(blockPrefetchKeys(fresh.flatMap((b) => b.events)));
+  const overlay = createOverlay(reader);
+  const { batchFiles } = state;
+  const ctx: ProjectionContext = { overlay, store, logger, touchedSubjects: new Set(), batchFiles };
+  await overlay.prefetch(
+    blockPrefetchKeys(
+      fresh.flatMap((b) => b.events),
+      batchFiles,
+    ),
+  );
   let events = 0;
+  let sinceYield = 0;
   for (const { block, events: blockEvents } of fresh) {
-    overlay.mark(block.number);
-    for (const event of blockEvents) await projectEvent(ctx, event);
+    // final blocks can never be rolled back: no journal, no undo entries
+    overlay.mark(block.number > state.finalized ? block.number : undefined);
+    for (const event of blockEvents) {
+      await projectEvent(ctx, event);
+      // Reads mostly hit the overlay, so this loop seldom leaves the microtask queue: let I/O
+      // in now and then (the ledger reading the next blocks meanwhile, a gateway's requests).
+      if (++sinceYield === YIELD_EVERY) {
+        sinceYield = 0;
+        await nextMacrotask();
+      }
+    }
     events += blockEvents.length;
   }
+  // block hashes and the checkpoint go through the overlay too (readable before the batch lands),
+  // never into a journal: a rollback deletes block hashes and sets the checkpoint itself
+  overlay.mark(undefined);
+  const projected = overlay.size;
+  for (const { block } of fresh) {
+    const stored: StoredBlock = {
+      hash: lower(block.hash),
+      parentHash: lower(block.parentHash),
+      timestamp: block.timestamp,
+    };
+    overlay.putJson(keys.blockHash(block.number), stored);
+  }
+  overlay.putJson(keys.checkpoint(), tip);
   const { writes, journals } = await overlay.commit();
   const ops: KvOp[] = [];
-  for (const [key, value] of writes)
+  writes.forEach((value, key) => {
     ops.push(value === undefined ? { type: "del", key } : { type: "put", key, value });
+  });
   for (const { block } of fresh) {
-    const journal = journals.get(block.number) ?? [];
-    if (block.number > state.finalized) ops.push(...undoOps(journal, block.number, 0));
-    ops.push(
-      blockOp(block.number, {
-        hash: lower(block.hash),
-        parentHash: lower(block.parentHash),
-        timestamp: block.timestamp,
-      }),
-    );
+    const journal = journals.get(block.number);
+    if (journal !== undefined) ops.push(...undoOps(journal, block.number, 0));
   }
-  ops.push(checkpointOp(tip));
-  await store.batch(ops);
-  state.checkpoint = tip;
   return {
-    applied: fresh.length,
-    events,
-    writes: writes.size,
-    subjects: [...ctx.touchedSubjects],
-    checkpoint: tip,
+    ops,
+    overlay,
+    result: {
+      applied: fresh.length,
+      events,
+      writes: projected,
+      subjects: [...ctx.touchedSubjects],
+      checkpoint: tip,
+    },
   };
 }

@@ -19,11 +19,13 @@ export async function finalizeTo(
   const checkpoint = state.checkpoint;
   const upTo = (number < checkpoint.number ? number : checkpoint.number) - BigInt(retainBlocks);
   if (upTo > 0n) {
-    await store.clear({ gte: PREFIX.undo + SEP, lt: `${PREFIX.undo}${SEP}${padBlock(upTo)}` });
-    await store.clear({
-      gte: PREFIX.blockHash + SEP,
-      lt: `${PREFIX.blockHash}${SEP}${padBlock(upTo)}`,
-    });
+    await Promise.all([
+      store.clear({ gte: PREFIX.undo + SEP, lt: `${PREFIX.undo}${SEP}${padBlock(upTo)}` }),
+      store.clear({
+        gte: PREFIX.blockHash + SEP,
+        lt: `${PREFIX.blockHash}${SEP}${padBlock(upTo)}`,
+      }),
+    ]);
   }
   return true;
 }

@@ -30,6 +30,10 @@ export interface KvStore extends KvReader {
   clear(range: KeyRange): Promise<void>;
 }
 
+/** getMany reads lists of at least twice this many keys in parallel, in up to GET_MANY_THREADS parts. */
+const GET_MANY_CHUNK = 500;
+const GET_MANY_THREADS = 3;
+
 /** The name of the sublevel the indexer keeps its keys in. */
 export const INDEXER_SUBLEVEL = "indexer";
 
@@ -48,6 +52,8 @@ function definedRange(range: KeyRange): KeyRange {
 /** A KvStore over the sublevel `name` of `db` (utf8 keys and values). */
 export function createLevelStore(db: Level, name: string = INDEXER_SUBLEVEL): KvStore {
   const sub = db.sublevel(name, { keyEncoding: "utf8", valueEncoding: "utf8" });
+  /** Batch operations of the database that go into the sublevel (prefixed, its encodings). */
+  const into = { sublevel: sub };
   return {
     async get(key) {
       const value: string | undefined = await sub.get(key);
@@ -55,8 +61,21 @@ export function createLevelStore(db: Level, name: string = INDEXER_SUBLEVEL): Kv
     },
     async getMany(keys) {
       if (keys.length === 0) return [];
-      const values: (string | undefined)[] = await sub.getMany([...keys]);
-      return values;
+      if (keys.length < 2 * GET_MANY_CHUNK) {
+        const values: (string | undefined)[] = await sub.getMany([...keys]);
+        return values;
+      }
+      // LevelDB reads one getMany's keys one after another, in one thread: a long list is split
+      // so that threads of the pool read it in parallel
+      const chunks: string[][] = [];
+      const size = Math.ceil(
+        keys.length / Math.min(GET_MANY_THREADS, Math.floor(keys.length / GET_MANY_CHUNK)),
+      );
+      for (let i = 0; i < keys.length; i += size) chunks.push(keys.slice(i, i + size));
+      const parts: (string | undefined)[][] = await Promise.all(
+        chunks.map((chunk) => sub.getMany(chunk)),
+      );
+      return parts.flat();
     },
     keys(range) {
       return sub.keys(definedRange(range));
@@ -66,13 +85,21 @@ export function createLevelStore(db: Level, name: string = INDEXER_SUBLEVEL): Kv
     },
     async batch(ops) {
       if (ops.length === 0) return;
-      await sub.batch(
-        ops.map((op) =>
-          op.type === "put"
-            ? { type: "put", key: op.key, value: op.value }
-            : { type: "del", key: op.key },
-        ),
-      );
+      // A chained batch of the database itself hands each operation to LevelDB's write batch at
+      // once (a sublevel's chained batch, like an array batch, copies every operation twice more).
+      // (It does not wait for the database to open, as other calls do.)
+      if (db.status === "opening") await db.open();
+      const batch = db.batch();
+      try {
+        for (const op of ops) {
+          if (op.type === "put") batch.put(op.key, op.value, into);
+          else batch.del(op.key, into);
+        }
+      } catch (error) {
+        await batch.close();
+        throw error;
+      }
+      await batch.write();
     },
     async clear(range) {
       await sub.clear(definedRange(range));

@@ -8,8 +8,9 @@
  * key's value at that moment (known from the overlay, or fetched from the parent at commit time
  * in one getMany when the key was never read).
  */
+import { encodeAttestation } from "./attestationCodec.js";
 import { decodeValue, encodeValue } from "./codec.js";
-import { familyOf, prefixEnd } from "./keys.js";
+import { PREFIX, SEP, prefixEnd } from "./keys.js";
 import type { KeyRange, KvReader } from "./kvStore.js";
 
 /** One key the overlay changed: its new value (undefined = deleted) and its value before. */
@@ -34,8 +35,11 @@ export interface Overlay extends KvReader {
   keysWithPrefix(prefix: string): Promise<string[]>;
   /** Reads these keys from the parent in one call, so later reads of them need no round trip. */
   prefetch(keys: readonly string[]): Promise<void>;
-  /** Journal the writes from now on under `tag` (a block number). */
-  mark(tag: bigint): void;
+  /**
+   * Journal the writes from now on under `tag` (a block number); `undefined`: journal nothing from
+   * now on (a final block, which needs no undo entries).
+   */
+  mark(tag: bigint | undefined): void;
   /** The keys whose value differs from the parent's, with the parent's value. */
   changes(): Promise<OverlayChange[]>;
   /** The final value of every written key, and the journal of each marked block. */
@@ -55,6 +59,25 @@ function inRange(key: string, range: KeyRange): boolean {
   return true;
 }
 
+const ATTESTATION_KEY = PREFIX.attestation + SEP;
+
+/**
+ * A number for the family of a key (its first two characters: families have one or two letters,
+ * the separator included for one-letter ones) — cheaper to index by than familyOf's string.
+ * A longer family name would share its number with names of the same first two letters; range
+ * reads check every candidate key anyway.
+ */
+function familyCode(key: string): number {
+  return key.charCodeAt(0) * 65536 + key.charCodeAt(1);
+}
+
+/** How a value is stored under `key`: attestations positionally, everything else canonical JSON. */
+function encodeStored(key: string, value: unknown): string {
+  return (
+    (key.startsWith(ATTESTATION_KEY) ? encodeAttestation(value) : undefined) ?? encodeValue(value)
+  );
+}
+
 /** The previous value of a journaled key is the parent's, not known yet. */
 const FROM_PARENT = Symbol("fromParent");
 type Previous = string | undefined | typeof FROM_PARENT;
@@ -64,16 +87,16 @@ export function createOverlay(parent: KvReader): Overlay {
   const writes = new Map<string, string | undefined>();
   /** values read from the parent (the value of a key before any write here) */
   const reads = new Map<string, string | undefined>();
-  /** decoded JSON of values read or written (values are never mutated in place) */
+  /** decoded JSON of values read from the parent (they never change; values read are not mutated) */
   const decoded = new Map<string, unknown>();
-  /** written keys by family, for range reads (built on the first range read) */
-  let families: Map<string, Set<string>> | undefined;
+  /** written keys by family (familyCode), for range reads (built on the first range read) */
+  let families: Map<number, Set<string>> | undefined;
   /** per marked block: first-written keys and their previous values */
   const journals = new Map<bigint, Map<string, Previous>>();
   let current: Map<string, Previous> | undefined;
 
-  function addToFamily(index: Map<string, Set<string>>, key: string): void {
-    const family = familyOf(key);
+  function addToFamily(index: Map<number, Set<string>>, key: string): void {
+    const family = familyCode(key);
     let set = index.get(family);
     if (set === undefined) {
       set = new Set();
@@ -82,7 +105,7 @@ export function createOverlay(parent: KvReader): Overlay {
     set.add(key);
   }
 
-  function familyIndex(): Map<string, Set<string>> {
+  function familyIndex(): Map<number, Set<string>> {
     if (families === undefined) {
       families = new Map();
       for (const key of writes.keys()) addToFamily(families, key);
@@ -103,7 +126,19 @@ export function createOverlay(parent: KvReader): Overlay {
   function write(key: string, value: string | undefined): void {
     record(key);
     writes.set(key, value);
-    decoded.delete(key);
+  }
+
+  /** The decoded value of `text`. */
+  function decode(text: string | undefined): unknown {
+    return text === undefined ? undefined : decodeValue<unknown>(text);
+  }
+
+  /** The decoded value of `key` as read from the parent (`text`), cached. */
+  function decodeRead(key: string, text: string | undefined): unknown {
+    if (text === undefined) return undefined;
+    const value = decodeValue<unknown>(text);
+    decoded.set(key, value);
+    return value;
   }
 
   async function get(key: string): Promise<string | undefined> {
@@ -125,7 +160,7 @@ export function createOverlay(parent: KvReader): Overlay {
       found.add(key);
     const bound = range.gte ?? range.gt;
     const candidates =
-      bound !== undefined ? familyIndex().get(familyOf(bound)) : new Set(writes.keys());
+      bound !== undefined ? familyIndex().get(familyCode(bound)) : new Set(writes.keys());
     for (const key of candidates ?? []) {
       if (!inRange(key, range)) continue;
       if (writes.get(key) === undefined) found.delete(key);
@@ -162,17 +197,24 @@ export function createOverlay(parent: KvReader): Overlay {
     del: (key) => {
       write(key, undefined);
     },
-    async getJson<T>(key: string): Promise<T | undefined> {
-      if (decoded.has(key)) return decoded.get(key) as T;
-      const text = await get(key);
-      if (text === undefined) return undefined;
-      const value = decodeValue<T>(text);
-      decoded.set(key, value);
-      return value;
+    getJson<T>(key: string): Promise<T | undefined> {
+      // No async frame when the value is here (nearly always: keys are prefetched). A value
+      // written here is decoded afresh (seldom read again), one read from the parent once.
+      // (The caller names the type it stored under that key.)
+      let value: unknown;
+      if (writes.has(key)) value = decode(writes.get(key));
+      else if (decoded.has(key)) value = decoded.get(key);
+      else if (reads.has(key)) value = decodeRead(key, reads.get(key));
+      else
+        return get(key).then(
+          (text) =>
+            (writes.has(key) ? decode(writes.get(key)) : decodeRead(key, text)) as T | undefined,
+        );
+      return Promise.resolve(value as T | undefined);
     },
     putJson(key, value) {
-      write(key, encodeValue(value));
-      decoded.set(key, value);
+      // not kept decoded: most written values are not read again here (and so die young)
+      write(key, encodeStored(key, value));
     },
     keysWithPrefix(prefix) {
       return mergedKeys({ gte: prefix, lt: prefixEnd(prefix) });
@@ -181,6 +223,10 @@ export function createOverlay(parent: KvReader): Overlay {
       return fillReads(keys.filter((key) => !writes.has(key)));
     },
     mark(tag) {
+      if (tag === undefined) {
+        current = undefined;
+        return;
+      }
       current = journals.get(tag);
       if (current === undefined) {
         current = new Map();

@@ -6,7 +6,7 @@
 import type { Hex } from "../core/index.js";
 import { ZERO_BYTES32 } from "../core/index.js";
 import { decodeValue, encodeValue } from "./codec.js";
-import { keys } from "./keys.js";
+import { PREFIX, SEP, keys, prefixEnd } from "./keys.js";
 import type { KvOp, KvReader } from "./kvStore.js";
 import type { StoredBlock, StoredCheckpoint } from "./types.js";
 
@@ -22,6 +22,11 @@ export interface IndexerState {
   checkpoint: StoredCheckpoint;
   /** The highest block the stream said is final (0 when none). */
   finalized: bigint;
+  /**
+   * Whether a batch file was ever stored (`up:` keys). Until then no record can exist before its
+   * own `Attested` event (only a leaf of an uploaded file can), so projections need not look.
+   */
+  batchFiles: boolean;
 }
 
 export async function readCheckpoint(store: KvReader): Promise<StoredCheckpoint> {
@@ -42,17 +47,25 @@ export function finalizedOp(number: bigint): KvOp {
   return { type: "put", key: keys.finalized(), value: encodeValue(number) };
 }
 
+/** Whether the store holds a batch file. */
+export async function hasBatchFiles(store: KvReader): Promise<boolean> {
+  const prefix = PREFIX.upload + SEP;
+  for await (const key of store.keys({ gte: prefix, lt: prefixEnd(prefix), limit: 1 }))
+    return key.startsWith(prefix);
+  return false;
+}
+
 export async function readState(store: KvReader): Promise<IndexerState> {
-  return { checkpoint: await readCheckpoint(store), finalized: await readFinalized(store) };
+  return {
+    checkpoint: await readCheckpoint(store),
+    finalized: await readFinalized(store),
+    batchFiles: await hasBatchFiles(store),
+  };
 }
 
 export async function readBlock(store: KvReader, number: bigint): Promise<StoredBlock | undefined> {
   const text = await store.get(keys.blockHash(number));
   return text === undefined ? undefined : decodeValue<StoredBlock>(text);
-}
-
-export function blockOp(number: bigint, block: StoredBlock): KvOp {
-  return { type: "put", key: keys.blockHash(number), value: encodeValue(block) };
 }
 
 export function isGenesis(checkpoint: { number: bigint; hash: Hex }): boolean {

@@ -84,5 +84,6 @@ export async function uploadBatchLeaves(
     ops.push(...undoOps(changes, checkpoint.number, await nextUndoSeq(store, checkpoint.number)));
   }
   await store.batch(ops);
+  deps.state.batchFiles = true;
   return { root, count: stored.length, projected: true, subjects: [...ctx.touchedSubjects] };
 }

@@ -15,6 +15,12 @@ export interface ProjectionContext {
   logger: IndexerLogger;
   /** Subjects whose attestations changed (for subscribers, e.g. the scoring service). */
   touchedSubjects: Set<Hex>;
+  /**
+   * False when no batch file was ever uploaded: then a record cannot exist before its `Attested`
+   * event (only a leaf of an uploaded file can), and that projection need not look for one.
+   * Undefined: it may exist.
+   */
+  batchFiles?: boolean;
 }
 
 /** The audit entry of an event: where it is on the ledger and who sent it. */

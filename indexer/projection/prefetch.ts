@@ -5,10 +5,13 @@
 import type { PositionedEvent } from "../../core/index.js";
 import { keys } from "../keys.js";
 
-export function prefetchKeys(event: PositionedEvent): string[] {
+/** `batchFiles`: see ProjectionContext (false: Attested reads no record). */
+export function prefetchKeys(event: PositionedEvent, batchFiles = true): string[] {
   switch (event.kind) {
     case "Attested":
-      return [keys.attestation(event.uid), keys.schema(event.schema)];
+      return batchFiles
+        ? [keys.attestation(event.uid), keys.schema(event.schema)]
+        : [keys.schema(event.schema)];
     case "Derived":
       return [
         keys.attestation(event.uid),
@@ -65,8 +68,8 @@ export function prefetchKeys(event: PositionedEvent): string[] {
 }
 
 /** Every key the events of a block will read, once. */
-export function blockPrefetchKeys(events: readonly PositionedEvent[]): string[] {
+export function blockPrefetchKeys(events: readonly PositionedEvent[], batchFiles = true): string[] {
   const out = new Set<string>();
-  for (const event of events) for (const key of prefetchKeys(event)) out.add(key);
+  for (const event of events) for (const key of prefetchKeys(event, batchFiles)) out.add(key);
   return [...out];
 }

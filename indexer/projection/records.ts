@@ -17,27 +17,45 @@ import { propagateStale } from "./stale.js";
 
 type At<E> = E & { position: PositionedEvent["position"] };
 
-async function categoryOf(ctx: ProjectionContext, schema: Hex): Promise<Hex | null> {
-  const found = await ctx.overlay.getJson<Schema>(keys.schema(schema));
-  return found?.category ?? null;
+function categoryOf(ctx: ProjectionContext, schema: Hex): Promise<Hex | null> {
+  return ctx.overlay.getJson<Schema>(keys.schema(schema)).then((found) => found?.category ?? null);
 }
 
-/** The fields every new record starts with. */
-function freshState(): Pick<
+/** What a new record is made of; every other field starts fresh (see {@link newRecord}). */
+type RecordFields = Pick<
   Attestation,
-  | "status"
-  | "supersededBy"
-  | "supersedes"
-  | "revocation"
-  | "supersession"
-  | "disputed"
-  | "disputeSeq"
-  | "repaired"
-  | "repairSeq"
-  | "stale"
-  | "recordedAudit"
-> {
+  | "uid"
+  | "schema"
+  | "category"
+  | "subject"
+  | "provider"
+  | "signer"
+  | "relayer"
+  | "dataHash"
+  | "observedAt"
+  | "expiresAt"
+  | "severity"
+  | "source"
+  | "audit"
+>;
+
+/**
+ * A new record: `fields`, and the state every record starts with (one object literal of one
+ * shape — the hot path of a backfill builds one per attestation).
+ */
+function newRecord(fields: RecordFields, recordedAudit: Audit | null = null): Attestation {
   return {
+    uid: fields.uid,
+    schema: fields.schema,
+    category: fields.category,
+    subject: fields.subject,
+    provider: fields.provider,
+    signer: fields.signer,
+    relayer: fields.relayer,
+    dataHash: fields.dataHash,
+    observedAt: fields.observedAt,
+    expiresAt: fields.expiresAt,
+    severity: fields.severity,
     status: "active",
     supersededBy: null,
     supersedes: null,
@@ -48,20 +66,23 @@ function freshState(): Pick<
     repaired: false,
     repairSeq: 0,
     stale: null,
-    recordedAudit: null,
+    source: fields.source,
+    audit: fields.audit,
+    recordedAudit,
   };
 }
 
 export async function onAttested(ctx: ProjectionContext, event: At<AttestedEvent>): Promise<void> {
   const uid = hex(event.uid);
   const schema = hex(event.schema);
-  const previous = await getAttestation(ctx, uid);
+  // (with no batch file uploaded, nothing can hold this uid yet: see ProjectionContext)
+  const previous = ctx.batchFiles === false ? undefined : await getAttestation(ctx, uid);
   if (previous !== undefined) {
     // Only an uploaded batch leaf can hold this uid already (same content, provider and schema):
     // the ledger now has a record of its own for it, which decides from here on.
     anomaly(ctx, event, `uid ${uid} was known as a batch leaf; the attestation replaces it`);
   }
-  const attestation: Attestation = {
+  const attestation = newRecord({
     uid,
     schema,
     category: await categoryOf(ctx, schema),
@@ -73,10 +94,9 @@ export async function onAttested(ctx: ProjectionContext, event: At<AttestedEvent
     observedAt: event.observedAt,
     expiresAt: event.expiresAt,
     severity: event.severity,
-    ...freshState(),
     source: { type: "single" },
     audit: auditOf(event),
-  };
+  });
   putAttestation(ctx, attestation, previous);
 }
 
@@ -104,23 +124,30 @@ export async function onLeafRecorded(
   } else {
     if (previous !== undefined)
       anomaly(ctx, event, `uid ${uid} already holds a ${previous.source.type} record`);
-    attestation = {
-      uid,
-      schema: batch.schema,
-      category: batch.category,
-      subject: hex(event.subject),
-      provider: batch.provider,
-      signer: batch.signer,
-      relayer: null,
-      dataHash: hex(event.dataHash),
-      observedAt: event.observedAt,
-      expiresAt: event.expiresAt,
-      severity: event.severity,
-      ...freshState(),
-      source: { type: "batchLeaf", root, index: null, recorded: true, batchRevoked: batch.revoked },
-      audit: batch.audit,
-      recordedAudit: audit,
-    };
+    attestation = newRecord(
+      {
+        uid,
+        schema: batch.schema,
+        category: batch.category,
+        subject: hex(event.subject),
+        provider: batch.provider,
+        signer: batch.signer,
+        relayer: null,
+        dataHash: hex(event.dataHash),
+        observedAt: event.observedAt,
+        expiresAt: event.expiresAt,
+        severity: event.severity,
+        source: {
+          type: "batchLeaf",
+          root,
+          index: null,
+          recorded: true,
+          batchRevoked: batch.revoked,
+        },
+        audit: batch.audit,
+      },
+      audit,
+    );
   }
   putAttestation(ctx, attestation, previous);
   ctx.overlay.put(keys.batchRecorded(root, uid), "");
@@ -133,7 +160,7 @@ export async function onDerived(ctx: ProjectionContext, event: At<DerivedEvent>)
   const inputs = event.inputs.map(hex);
   const previous = await getAttestation(ctx, uid);
   if (previous !== undefined) anomaly(ctx, event, `uid ${uid} already exists`);
-  const attestation: Attestation = {
+  const attestation = newRecord({
     uid,
     schema,
     category: await categoryOf(ctx, schema),
@@ -145,10 +172,9 @@ export async function onDerived(ctx: ProjectionContext, event: At<DerivedEvent>)
     observedAt: event.observedAt,
     expiresAt: 0n,
     severity: 0,
-    ...freshState(),
     source: { type: "derived", modelHash: hex(event.modelHash), inputs },
     audit: auditOf(event),
-  };
+  });
   putAttestation(ctx, attestation, previous);
   for (const input of inputs) {
     ctx.overlay.put(keys.dependent(input, uid), "");

@@ -12,6 +12,7 @@ import { AbiCoder, getAddress, type EventFragment, type ParamType } from "ethers
 import { LedgerError, type Hex, type LedgerEvent, type LedgerEventKind } from "../../core/index.js";
 import { LedgerErrorCode } from "../errors.js";
 import { EVENT_INTERFACES, type ContractAddresses, type ContractName } from "./abi.js";
+import { isCheckedLog } from "./rpcShapes.js";
 
 /** The part of a log the decoder reads (an RPC log, an ethers Log and a receipt log all have it). */
 export interface RawLog {
@@ -173,7 +174,8 @@ function valueConverter(param: ParamType): ValueConverter {
 // Events
 // ------------------------------------------------------------------------------------------------
 
-type EventDecoder = (topics: readonly string[], data: string) => LedgerEvent;
+/** `checked`: the topics and data are known to be lowercase, well-formed hex (isCheckedLog). */
+type EventDecoder = (topics: readonly string[], data: string, checked: boolean) => LedgerEvent;
 
 function isDynamic(param: ParamType): boolean {
   return param.isArray() || param.isTuple() || param.type === "string" || param.type === "bytes";
@@ -203,12 +205,12 @@ function eventDecoder(kind: LedgerEventKind, fragment: EventFragment): EventDeco
     for (let i = 0; i < names.length; i++) event[names[i]] = values[i];
     return event as unknown as LedgerEvent;
   };
-  const readTopics = (topics: readonly string[], values: unknown[]) => {
+  const readTopics = (topics: readonly string[], values: unknown[], checked: boolean) => {
     if (topics.length !== topicCount)
       throw new MalformedLog(`expected ${topicCount} topics, got ${topics.length}`);
     for (let i = 0; i < indexed.length; i++) {
-      const topic = topics[i + 1].toLowerCase();
-      if (topic.length !== 66 || !HEX.test(topic))
+      const topic = checked ? topics[i + 1] : topics[i + 1].toLowerCase();
+      if (topic.length !== 66 || (!checked && !HEX.test(topic)))
         throw new MalformedLog(`topic ${i + 1} is not a 32-byte word`);
       values[indexed[i].slot] = indexed[i].read(topic, 2);
     }
@@ -218,29 +220,30 @@ function eventDecoder(kind: LedgerEventKind, fragment: EventFragment): EventDeco
     // Static body: one 32-byte word per field, read in place.
     const readers = body.map((b) => ({ slot: b.slot, read: wordReader(b.param) }));
     const dataLength = 2 + 64 * readers.length;
-    return (topics, data) => {
+    return (topics, data, checked) => {
       const values = new Array<unknown>(names.length);
-      readTopics(topics, values);
-      const hex = data.toLowerCase();
-      if (hex.length !== dataLength || !HEX.test(hex))
+      readTopics(topics, values, checked);
+      const hex = checked ? data : data.toLowerCase();
+      if (hex.length !== dataLength || (!checked && !HEX.test(hex)))
         throw new MalformedLog(`data is not ${readers.length} 32-byte words`);
       for (let i = 0; i < readers.length; i++)
         values[readers[i].slot] = readers[i].read(hex, 2 + 64 * i);
       return assemble(values);
     };
   }
-  // Dynamic body: AbiCoder, then core's forms.
-  const types = body.map((b) => b.param.type);
+  // Dynamic body: AbiCoder (given the parsed types: parsing type strings per call is slow), then
+  // core's forms.
+  const types = body.map((b) => b.param);
   const converters = body.map((b) => ({ slot: b.slot, convert: valueConverter(b.param) }));
-  return (topics, data) => {
+  return (topics, data, checked) => {
     const values = new Array<unknown>(names.length);
-    readTopics(topics, values);
+    readTopics(topics, values, checked);
     let decoded: ReturnType<typeof abiCoder.decode>;
     try {
       decoded = abiCoder.decode(types, data);
     } catch (cause) {
       throw new MalformedLog(
-        `data does not decode as (${types.join(",")}): ${cause instanceof Error ? cause.message : String(cause)}`,
+        `data does not decode as (${types.map((t) => t.type).join(",")}): ${cause instanceof Error ? cause.message : String(cause)}`,
       );
     }
     for (let i = 0; i < converters.length; i++)
@@ -316,7 +319,7 @@ export function createLogDecoder(addresses: ContractAddresses): LogDecoder {
         throw decodeError(`log of ${contract} with unknown event topic ${topic0 ?? "(none)"}`, log);
       }
       try {
-        return entry.decode(log.topics, log.data);
+        return entry.decode(log.topics, log.data, isCheckedLog(log));
       } catch (cause) {
         if (!(cause instanceof MalformedLog)) throw cause;
         throw decodeError(

@@ -3,8 +3,8 @@
  * with confirmations, finality and reorg detection (ledger/types.ts describes the items).
  *
  * - Ranges: start at 100 blocks and grow by half after each success, up to `maxBlockRange`, but
- *   shrink after an answer of more than `targetLogsPerRange` logs (bounded memory; the next range
- *   is fetched while the consumer applies this one). A range the node finds too large (or that
+ *   shrink after an answer of more than `targetLogsPerRange` logs (bounded memory; the next ranges
+ *   are read while the consumer applies this one). A range the node finds too large (or that
  *   times out) is halved at once (or cut to the range the node suggests); other failures are
  *   retried with backoff. A failure that outlasts the retries ends the stream with a LedgerError
  *   and nothing of that range.
@@ -15,7 +15,8 @@
  * - Reorgs: before each range (and on every idle poll) the last streamed block must still be on the
  *   chain; if not, the stream walks back over the blocks the consumer knows (`knownBlock`) to the
  *   newest one the chain still has, yields `reorg` and goes on from there.
- * - While the consumer handles one range, the next one is already being fetched (backfill only).
+ * - While the consumer handles one range, the next ones are already being read (up to two ranges
+ *   ahead, each starting where the one before ended; backfill only).
  */
 import { setTimeout as sleep } from "node:timers/promises";
 
@@ -46,6 +47,9 @@ export interface EvmStreamOptions {
 }
 
 type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+/** Ranges read ahead of the consumer (each about `targetLogsPerRange` logs at most). */
+const PREFETCH_RANGES = 2;
 
 function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
   return promise.then(
@@ -218,11 +222,61 @@ export function createEvmStream(
     let cursor = start;
     let finalized = -1n;
     let head = -1n;
-    let prefetch:
-      { cursor: Checkpoint; to: bigint; outcome: Promise<Settled<RangeOutcome>> } | undefined;
+    /**
+     * Ranges read ahead while the consumer applies earlier ones: each starts once the one before
+     * it is read (it starts where that one ended), at most PREFETCH_RANGES not yet consumed.
+     */
+    interface Ahead {
+      cursor: Checkpoint;
+      to: bigint;
+      outcome: Promise<Settled<RangeOutcome>>;
+      /** The outcome, once read. */
+      result: Settled<RangeOutcome> | undefined;
+      /** The range after this one, once started. */
+      next: Ahead | undefined;
+      /** Reads ahead of a reorg are dropped: each belongs to one generation. */
+      generation: number;
+    }
+    let prefetch: Ahead | undefined;
+    let generation = 0;
+    /** Ranges started and not consumed yet. */
+    let pendingRanges = 0;
+    const readAhead = (from: Checkpoint, to: bigint): Ahead => {
+      pendingRanges++;
+      const range: Ahead = {
+        cursor: from,
+        to,
+        outcome: settle(readRange(from, to)),
+        result: undefined,
+        next: undefined,
+        generation,
+      };
+      void range.outcome.then((result) => {
+        range.result = result;
+        extend(range);
+      });
+      return range;
+    };
+    /** Starts the range after `range` once `range` is read, if there is room ahead and one to read. */
+    const extend = (range: Ahead): void => {
+      const { result } = range;
+      if (range.next !== undefined || result === undefined || range.generation !== generation)
+        return;
+      if (signal.aborted || pendingRanges >= PREFETCH_RANGES) return;
+      if (!result.ok || result.value.kind !== "blocks") return;
+      const end = result.value.end;
+      const target = head - confirmations;
+      if (end.number >= target) return;
+      range.next = readAhead(
+        { number: end.number, hash: end.hash },
+        min(end.number + size, target),
+      );
+    };
 
     const reorg = async function* (): AsyncGenerator<StreamItem> {
       prefetch = undefined;
+      generation++;
+      pendingRanges = 0;
       const ancestor = await findAncestor(cursor, start);
       logger?.warn?.("reorg", {
         dropped: String(cursor.number),
@@ -280,9 +334,16 @@ export function createEvmStream(
           prefetch.cursor.number === cursor.number &&
           prefetch.cursor.hash === cursor.hash
             ? prefetch
-            : { cursor, to, outcome: settle(readRange(cursor, to)) };
+            : undefined;
+        if (pending === undefined) {
+          // (a read ahead that does not start here belongs to no range we still want)
+          generation++;
+          pendingRanges = 0;
+        }
+        const current = pending ?? readAhead(cursor, to);
         prefetch = undefined;
-        const settled = await pending.outcome;
+        const settled = await current.outcome;
+        pendingRanges--;
         if (!settled.ok) throw settled.error;
         const outcome = settled.value;
         if (outcome.kind === "reorg") {
@@ -290,12 +351,14 @@ export function createEvmStream(
           continue;
         }
 
-        // Fetch the next range while the consumer applies this one.
+        // Read the next ranges while the consumer applies this one.
         const end: BlockRef = outcome.end;
         const next: Checkpoint = { number: end.number, hash: end.hash };
         if (end.number < target) {
-          const nextTo = min(end.number + size, target);
-          prefetch = { cursor: next, to: nextTo, outcome: settle(readRange(next, nextTo)) };
+          prefetch = current.next ?? readAhead(next, min(end.number + size, target));
+          let tail = prefetch;
+          while (tail.next !== undefined) tail = tail.next;
+          extend(tail);
         }
         for (const item of outcome.blocks)
           yield { type: "block", block: item.block, events: item.events };

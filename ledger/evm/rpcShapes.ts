@@ -19,14 +19,14 @@ export interface RpcBlock {
 
 /** One log as eth_getLogs returns it, normalised (lowercase hex). */
 export interface RpcLog {
-  address: string;
-  topics: string[];
-  data: string;
-  blockNumber: bigint;
-  blockHash: Hex;
-  transactionHash: Hex;
-  transactionIndex: number;
-  logIndex: number;
+  readonly address: string;
+  readonly topics: readonly string[];
+  readonly data: string;
+  readonly blockNumber: bigint;
+  readonly blockHash: Hex;
+  readonly transactionHash: Hex;
+  readonly transactionIndex: number;
+  readonly logIndex: number;
 }
 
 // Checked on lowercased strings (simple character classes are the fastest regexes on long hex).
@@ -84,6 +84,17 @@ export function parseBlock(value: unknown, expected?: bigint): RpcBlock | null {
   return block;
 }
 
+/**
+ * Logs parseLogs made: their hex is known to be lowercase and well formed, so decoding need not
+ * check it again (a WeakSet: nothing is kept alive by it).
+ */
+const checkedLogs = new WeakSet<object>();
+
+/** Whether `log` came out of {@link parseLogs} (and is unchanged: its fields are read-only). */
+export function isCheckedLog(log: object): boolean {
+  return checkedLogs.has(log);
+}
+
 /** eth_getLogs's result. */
 export function parseLogs(value: unknown): RpcLog[] {
   const method = "eth_getLogs";
@@ -102,7 +113,7 @@ export function parseLogs(value: unknown): RpcLog[] {
     const normalizedTopics = topics.map((t, j) => hash(method, t, `log ${i} topic ${j}`));
     const data = typeof entry.data === "string" ? entry.data.toLowerCase() : "";
     if (data.length % 2 !== 0 || !HEX.test(data)) throw bad(method, `log ${i} data is malformed`);
-    logs[i] = {
+    const log: RpcLog = {
       address,
       topics: normalizedTopics,
       data,
@@ -114,6 +125,8 @@ export function parseLogs(value: unknown): RpcLog[] {
       ),
       logIndex: Number(quantity(method, entry.logIndex, `log ${i} logIndex`)),
     };
+    checkedLogs.add(log);
+    logs[i] = log;
   }
   return logs;
 }
