@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
+import {ERC2771Context} from "@openzeppelin/contracts/metatx/ERC2771Context.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
@@ -14,7 +15,7 @@ import {Tags} from "./libraries/Tags.sol";
 /// @notice Credit-record attestations and everything that happens to them. Authorisation (who is a
 /// member, with which roles, accredited for which categories) is asked of the {IConsortium}.
 /// @dev Single, batch and signed entry points funnel into {_attest}; every record is one storage slot.
-contract CreditRegistry is ICreditRegistry, EIP712 {
+contract CreditRegistry is ICreditRegistry, EIP712, ERC2771Context {
     /// @dev keccak256 of the EIP-712 `Attest` type; core/eip712.ts holds the same definition.
     bytes32 private constant _ATTEST_TYPEHASH = keccak256(
         "Attest(bytes32 schema,bytes32 subject,bytes32 dataHash,uint64 observedAt,uint64 expiresAt,uint8 severity,"
@@ -40,7 +41,14 @@ contract CreditRegistry is ICreditRegistry, EIP712 {
     mapping(bytes32 root => AuditAnchor anchor) private _auditAnchors;
     mapping(address signer => mapping(uint256 word => uint256 bits)) private _nonces;
 
-    constructor(IConsortium consortium_) EIP712("credtrail", "1") {
+    /// @notice Binds the registry to its consortium and to the forwarder it trusts.
+    /// @param consortium_ the Consortium that says who callers are
+    /// @param trustedForwarder_ the ERC-2771 forwarder that may call on a member key's behalf (the
+    /// gateway relays members' signed requests through it); address(0) for none.
+    constructor(
+        IConsortium consortium_,
+        address trustedForwarder_
+    ) EIP712("credtrail", "1") ERC2771Context(trustedForwarder_) {
         _consortium = consortium_;
     }
 
@@ -50,14 +58,14 @@ contract CreditRegistry is ICreditRegistry, EIP712 {
 
     /// @inheritdoc ICreditRegistry
     function attest(AttestationRequest calldata request) external returns (bytes32) {
-        return _attest(request, msg.sender, address(0));
+        return _attest(request, _msgSender(), address(0));
     }
 
     /// @inheritdoc ICreditRegistry
     function attestMany(AttestationRequest[] calldata requests) external returns (bytes32[] memory uids) {
         uids = new bytes32[](requests.length);
         for (uint256 i = 0; i < requests.length; ++i) {
-            uids[i] = _attest(requests[i], msg.sender, address(0));
+            uids[i] = _attest(requests[i], _msgSender(), address(0));
         }
     }
 
@@ -67,7 +75,7 @@ contract CreditRegistry is ICreditRegistry, EIP712 {
         _useNonce(sig.signer, sig.nonce);
         address recovered = ECDSA.recover(hashAttest(request, sig.nonce, sig.deadline), sig.signature);
         if (recovered != sig.signer) revert RegistryInvalidSignature(sig.signer);
-        return _attest(request, sig.signer, msg.sender);
+        return _attest(request, sig.signer, _msgSender());
     }
 
     /// @notice The EIP-712 digest a provider signs for {attestBySig}.
@@ -110,7 +118,7 @@ contract CreditRegistry is ICreditRegistry, EIP712 {
 
     /// @inheritdoc ICreditRegistry
     function anchorBatch(bytes32 schema, bytes32 root, uint32 count, string calldata uri) external {
-        (uint32 provider, bytes32 providerId, uint32 schemaIndex) = _consortium.authorizeProvider(msg.sender, schema);
+        (uint32 provider, bytes32 providerId, uint32 schemaIndex) = _consortium.authorizeProvider(_msgSender(), schema);
         if (root == bytes32(0) || count == 0) revert RegistryInvalidBatch(root, count);
         if (_batches[root].provider != 0) revert RegistryBatchExists(root);
         _batches[root] = Batch({
@@ -122,7 +130,7 @@ contract CreditRegistry is ICreditRegistry, EIP712 {
             schemaId: schema,
             providerId: providerId
         });
-        emit BatchAnchored(root, providerId, schema, count, uri, msg.sender);
+        emit BatchAnchored(root, providerId, schema, count, uri, _msgSender());
     }
 
     /// @inheritdoc ICreditRegistry
@@ -158,7 +166,7 @@ contract CreditRegistry is ICreditRegistry, EIP712 {
 
     /// @inheritdoc ICreditRegistry
     function derive(DeriveRequest calldata request) external returns (bytes32 uid) {
-        (uint32 deriver, bytes32 deriverId) = _consortium.authorize(msg.sender, Roles.SCORER);
+        (uint32 deriver, bytes32 deriverId) = _consortium.authorize(_msgSender(), Roles.SCORER);
         uint32 schemaIndex = _consortium.schemaIndex(request.schema);
         if (schemaIndex == 0) revert IConsortium.ConsortiumUnknownSchema(request.schema);
         if (_consortium.modelScorer(request.modelHash) == bytes32(0)) revert RegistryUnknownModel(request.modelHash);
@@ -198,7 +206,7 @@ contract CreditRegistry is ICreditRegistry, EIP712 {
             request.modelHash,
             request.observedAt,
             inputs,
-            msg.sender
+            _msgSender()
         );
     }
 
@@ -206,26 +214,26 @@ contract CreditRegistry is ICreditRegistry, EIP712 {
     function revoke(bytes32 uid, bytes32 reasonHash) external {
         (Record storage r, bytes32 owner) = _ownedActive(uid);
         r.status = RecordStatus.Revoked;
-        emit Revoked(uid, owner, reasonHash, msg.sender);
+        emit Revoked(uid, owner, reasonHash, _msgSender());
     }
 
     /// @inheritdoc ICreditRegistry
     function revokeBatch(bytes32 root, bytes32 reasonHash) external {
         Batch storage b = _liveBatch(root);
-        (uint32 caller, bytes32 callerId) = _consortium.authorize(msg.sender, Roles.PROVIDER);
+        (uint32 caller, bytes32 callerId) = _consortium.authorize(_msgSender(), Roles.PROVIDER);
         if (b.provider != caller) revert RegistryNotOwner(root, callerId);
         b.revoked = true;
-        emit BatchRevoked(root, callerId, reasonHash, msg.sender);
+        emit BatchRevoked(root, callerId, reasonHash, _msgSender());
     }
 
     /// @inheritdoc ICreditRegistry
     function supersede(bytes32 uid, AttestationRequest calldata replacement) external returns (bytes32 newUid) {
         (Record storage r, bytes32 owner) = _ownedActive(uid);
         if (r.derived) revert RegistryNotActive(uid, r.status);
-        newUid = _attest(replacement, msg.sender, address(0));
+        newUid = _attest(replacement, _msgSender(), address(0));
         r.status = RecordStatus.Superseded;
         _supersededBy[uid] = newUid;
-        emit Superseded(uid, newUid, owner, msg.sender);
+        emit Superseded(uid, newUid, owner, _msgSender());
     }
 
     // ----------------------------------------------------------------------------------------------
@@ -234,7 +242,7 @@ contract CreditRegistry is ICreditRegistry, EIP712 {
 
     /// @inheritdoc ICreditRegistry
     function openDispute(bytes32 uid, bytes32 reasonHash) external {
-        (uint32 opener, bytes32 openerId) = _consortium.authorize(msg.sender, Roles.LENDER);
+        (uint32 opener, bytes32 openerId) = _consortium.authorize(_msgSender(), Roles.LENDER);
         Record storage r = _existingRecord(uid);
         RecordStatus status = _statusOf(uid, r);
         if (status != RecordStatus.Active) revert RegistryNotActive(uid, status);
@@ -251,7 +259,7 @@ contract CreditRegistry is ICreditRegistry, EIP712 {
             outcome: DisputeOutcome.None
         });
         r.disputed = true;
-        emit DisputeOpened(uid, openerId, seq, reasonHash, uint64(block.timestamp), deadline, msg.sender);
+        emit DisputeOpened(uid, openerId, seq, reasonHash, uint64(block.timestamp), deadline, _msgSender());
     }
 
     /// @inheritdoc ICreditRegistry
@@ -260,7 +268,7 @@ contract CreditRegistry is ICreditRegistry, EIP712 {
         Record storage r = _existingRecord(uid);
         // the record's owner answers: the provider of an attestation, the scorer of a derived record
         (uint32 caller, bytes32 callerId) = _consortium.authorize(
-            msg.sender,
+            _msgSender(),
             r.derived ? Roles.SCORER : Roles.PROVIDER
         );
         if (r.owner != caller) revert RegistryNotOwner(uid, callerId);
@@ -269,17 +277,17 @@ contract CreditRegistry is ICreditRegistry, EIP712 {
         d.status = DisputeStatus.Answered;
         d.outcome = outcome;
         r.disputed = false;
-        emit DisputeAnswered(uid, callerId, d.seq, outcome, responseHash, msg.sender);
+        emit DisputeAnswered(uid, callerId, d.seq, outcome, responseHash, _msgSender());
     }
 
     /// @inheritdoc ICreditRegistry
     function withdrawDispute(bytes32 uid) external {
-        (uint32 caller, bytes32 callerId) = _consortium.authorize(msg.sender, Roles.LENDER);
+        (uint32 caller, bytes32 callerId) = _consortium.authorize(_msgSender(), Roles.LENDER);
         Dispute storage d = _openDispute(uid);
         if (d.opener != caller) revert RegistryNotDisputeOpener(uid, callerId);
         d.status = DisputeStatus.Withdrawn;
         _records[uid].disputed = false;
-        emit DisputeWithdrawn(uid, callerId, d.seq, msg.sender);
+        emit DisputeWithdrawn(uid, callerId, d.seq, _msgSender());
     }
 
     /// @inheritdoc ICreditRegistry
@@ -292,12 +300,12 @@ contract CreditRegistry is ICreditRegistry, EIP712 {
             requestedAt: uint40(block.timestamp),
             status: RepairStatus.Requested
         });
-        emit RepairRequested(uid, requesterId, evidenceHash, uint64(block.timestamp), msg.sender);
+        emit RepairRequested(uid, requesterId, evidenceHash, uint64(block.timestamp), _msgSender());
     }
 
     /// @inheritdoc ICreditRegistry
     function decideRepair(bytes32 uid, bool approved, bytes32 decisionHash) external {
-        (, bytes32 authority) = _consortium.authorize(msg.sender, Roles.REPAIR_AUTHORITY);
+        (, bytes32 authority) = _consortium.authorize(_msgSender(), Roles.REPAIR_AUTHORITY);
         Record storage r = _repairable(uid);
         Repair storage p = _repairs[uid];
         if (p.status != RepairStatus.Requested) revert RegistryNoRepairRequest(uid);
@@ -309,7 +317,7 @@ contract CreditRegistry is ICreditRegistry, EIP712 {
         } else {
             p.status = RepairStatus.Rejected;
         }
-        emit RepairDecided(uid, authority, approved, decisionHash, msg.sender);
+        emit RepairDecided(uid, authority, approved, decisionHash, _msgSender());
     }
 
     // ----------------------------------------------------------------------------------------------
@@ -318,7 +326,7 @@ contract CreditRegistry is ICreditRegistry, EIP712 {
 
     /// @inheritdoc ICreditRegistry
     function anchorScoreBatch(bytes32 root, bytes32 modelHash, uint32 count, uint64 asOfBlock) external {
-        (uint32 scorer, bytes32 scorerId) = _consortium.authorize(msg.sender, Roles.SCORER);
+        (uint32 scorer, bytes32 scorerId) = _consortium.authorize(_msgSender(), Roles.SCORER);
         if (_consortium.modelScorer(modelHash) == bytes32(0)) revert RegistryUnknownModel(modelHash);
         if (root == bytes32(0) || count == 0 || asOfBlock > block.number) revert RegistryInvalidScoreBatch(root, count);
         if (_scoreBatches[root].scorer != 0) revert RegistryScoreBatchExists(root);
@@ -329,7 +337,7 @@ contract CreditRegistry is ICreditRegistry, EIP712 {
             asOfBlock: asOfBlock,
             modelHash: modelHash
         });
-        emit ScoreBatchAnchored(root, scorerId, modelHash, count, asOfBlock, msg.sender);
+        emit ScoreBatchAnchored(root, scorerId, modelHash, count, asOfBlock, _msgSender());
     }
 
     // ----------------------------------------------------------------------------------------------
@@ -343,7 +351,7 @@ contract CreditRegistry is ICreditRegistry, EIP712 {
         uint64 expiresAt,
         bytes32 evidenceHash
     ) external returns (bytes32 consentId) {
-        (uint32 lender, bytes32 lenderId) = _consortium.authorize(msg.sender, Roles.LENDER);
+        (uint32 lender, bytes32 lenderId) = _consortium.authorize(_msgSender(), Roles.LENDER);
         if (subject == bytes32(0) || purposeHash == bytes32(0) || expiresAt <= block.timestamp) {
             revert RegistryInvalidConsent(subject, purposeHash, expiresAt);
         }
@@ -355,22 +363,22 @@ contract CreditRegistry is ICreditRegistry, EIP712 {
             expiresAt: uint40(expiresAt),
             revoked: false
         });
-        emit ConsentRecorded(consentId, subject, lenderId, purposeHash, expiresAt, evidenceHash, msg.sender);
+        emit ConsentRecorded(consentId, subject, lenderId, purposeHash, expiresAt, evidenceHash, _msgSender());
     }
 
     /// @inheritdoc ICreditRegistry
     function revokeConsent(bytes32 subject, bytes32 purposeHash) external {
-        (, bytes32 lenderId) = _consortium.authorize(msg.sender, Roles.LENDER);
+        (, bytes32 lenderId) = _consortium.authorize(_msgSender(), Roles.LENDER);
         bytes32 consentId = _consentId(lenderId, subject, purposeHash);
         Consent storage c = _consents[consentId];
         if (c.lender == 0 || c.revoked) revert RegistryNoConsent(consentId);
         c.revoked = true;
-        emit ConsentRevoked(consentId, subject, lenderId, msg.sender);
+        emit ConsentRevoked(consentId, subject, lenderId, _msgSender());
     }
 
     /// @inheritdoc ICreditRegistry
     function anchorAuditLog(bytes32 root, uint32 count, uint64 fromTime, uint64 toTime) external {
-        (uint32 node, bytes32 nodeId) = _consortium.authorize(msg.sender, Roles.OPERATOR);
+        (uint32 node, bytes32 nodeId) = _consortium.authorize(_msgSender(), Roles.OPERATOR);
         if (root == bytes32(0) || count == 0 || fromTime > toTime || toTime > block.timestamp) {
             revert RegistryInvalidAuditAnchor(root, count);
         }
@@ -382,7 +390,7 @@ contract CreditRegistry is ICreditRegistry, EIP712 {
             fromTime: uint40(fromTime),
             toTime: uint40(toTime)
         });
-        emit AuditAnchored(root, nodeId, count, fromTime, toTime, msg.sender);
+        emit AuditAnchored(root, nodeId, count, fromTime, toTime, _msgSender());
     }
 
     // ----------------------------------------------------------------------------------------------
@@ -637,7 +645,7 @@ contract CreditRegistry is ICreditRegistry, EIP712 {
     function _ownedActive(bytes32 uid) private view returns (Record storage r, bytes32 ownerId) {
         r = _existingRecord(uid);
         (uint32 caller, bytes32 callerId) = _consortium.authorize(
-            msg.sender,
+            _msgSender(),
             r.derived ? Roles.SCORER : Roles.PROVIDER
         );
         if (r.owner != caller) revert RegistryNotOwner(uid, callerId);
@@ -660,7 +668,7 @@ contract CreditRegistry is ICreditRegistry, EIP712 {
     }
 
     function _memberWithAnyRole(uint8 roles) private view returns (uint32 index, bytes32 id) {
-        (index, id) = _consortium.authorize(msg.sender, 0);
+        (index, id) = _consortium.authorize(_msgSender(), 0);
         if (_consortium.member(id).roles & roles == 0) revert RegistryNotAllowed(id);
     }
 

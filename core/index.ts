@@ -8,6 +8,7 @@ export * from "./canonicalJson.js";
 export * from "./eip712.js";
 export * from "./errors.js";
 export * from "./events.js";
+export * from "./forwardRequest.js";
 export * from "./governance.js";
 export * from "./ids.js";
 export * from "./ledgerEnums.js";

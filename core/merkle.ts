@@ -8,7 +8,7 @@
  * generic {@link buildMerkle} with their own leaf types.
  */
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
-import { AbiCoder, keccak256 } from "ethers";
+import { AbiCoder, getBytes, keccak256 } from "ethers";
 
 import type { Hex } from "./abiValues.js";
 import { toBytes32, toUint64 } from "./abiValues.js";
@@ -112,7 +112,7 @@ function encodeLeaf(types: readonly string[], value: readonly unknown[], index?:
     );
   }
   try {
-    return abi.encode(types, value);
+    return encodeStatic(types, value) ?? abi.encode(types, value);
   } catch (cause) {
     throw merkleError(
       `leaf${index === undefined ? "" : ` ${index}`} does not encode as (${types.join(",")}): ${reason(cause)}`,
@@ -120,6 +120,37 @@ function encodeLeaf(types: readonly string[], value: readonly unknown[], index?:
       cause,
     );
   }
+}
+
+const BYTES32 = /^0x[0-9a-fA-F]{64}$/;
+const UINT = /^uint(8|16|32|64|128|256)$/;
+
+/**
+ * abi.encode of values whose types are all bytes32 or uintN and whose values are already exact
+ * (bytes32 hex, non-negative bigint/safe integer in range): one 32-byte word each. A large batch
+ * encodes a million leaves, and this is ~20x faster than the generic coder. Anything else → null
+ * (the generic coder decides, and reports errors).
+ */
+function encodeStatic(types: readonly string[], value: readonly unknown[]): string | null {
+  let out = "0x";
+  for (let i = 0; i < types.length; i++) {
+    const type = types[i];
+    const v = value[i];
+    if (type === "bytes32") {
+      if (typeof v !== "string" || !BYTES32.test(v)) return null;
+      out += v.slice(2).toLowerCase();
+      continue;
+    }
+    const uint = UINT.exec(type);
+    if (uint === null) return null;
+    let n: bigint;
+    if (typeof v === "bigint") n = v;
+    else if (typeof v === "number" && Number.isSafeInteger(v)) n = BigInt(v);
+    else return null;
+    if (n < 0n || n >= 1n << BigInt(uint[1])) return null;
+    out += n.toString(16).padStart(64, "0");
+  }
+  return out;
 }
 
 function hashEncodedLeaf(encoded: string): Hex {
@@ -163,19 +194,53 @@ export function buildMerkle<T extends readonly unknown[]>(
       });
     byHash.set(hash, index);
   });
-  const tree = StandardMerkleTree.of(
-    values.map((value) => [...value]),
-    leafTypes,
-  );
+  const tree = standardTree(hashes);
   const stored = [...values];
   return {
-    root: tree.root as Hex,
+    root: tree.nodes[0],
     types: leafTypes,
     length: stored.length,
     value: (index) => stored[checkIndex(index, stored.length)],
     leafHash: (index) => hashes[checkIndex(index, stored.length)],
-    proof: (index) => tree.getProof(checkIndex(index, stored.length)) as Hex[],
+    proof: (index) => tree.proof(checkIndex(index, stored.length)),
     indexOfLeafHash: (leafHash) => byHash.get(leafHash.toLowerCase() as Hex) ?? -1,
+  };
+}
+
+/**
+ * The tree StandardMerkleTree.of builds, from the leaf hashes: leaves sorted by hash (ascending),
+ * stored at the end of a complete binary tree in an array (leaf i of the sorted order at
+ * `length - 1 - i`), each inner node the keccak256 of its two children sorted. Built here from
+ * the hashes already computed (the library would encode and hash every value again, ~10x slower);
+ * the shared vectors and the on-chain proof tests check it agrees with the library and MerkleProof.
+ */
+function standardTree(hashes: readonly Hex[]): { nodes: Hex[]; proof(index: number): Hex[] } {
+  const n = hashes.length;
+  const order = hashes.map((_, i) => i).sort((a, b) => (hashes[a] < hashes[b] ? -1 : 1));
+  const nodes = new Array<Hex>(2 * n - 1);
+  const treeIndex = new Array<number>(n);
+  order.forEach((valueIndex, i) => {
+    nodes[nodes.length - 1 - i] = hashes[valueIndex];
+    treeIndex[valueIndex] = nodes.length - 1 - i;
+  });
+  const pair = new Uint8Array(64);
+  for (let i = nodes.length - 1 - n; i >= 0; i--) {
+    const left = nodes[2 * i + 1];
+    const right = nodes[2 * i + 2];
+    const [a, b] = left < right ? [left, right] : [right, left];
+    pair.set(getBytes(a), 0);
+    pair.set(getBytes(b), 32);
+    nodes[i] = keccak256(pair) as Hex;
+  }
+  return {
+    nodes,
+    proof(index) {
+      const proof: Hex[] = [];
+      for (let i = treeIndex[index]; i > 0; i = Math.floor((i - 1) / 2)) {
+        proof.push(nodes[i % 2 === 1 ? i + 1 : i - 1]);
+      }
+      return proof;
+    },
   };
 }
 

@@ -35,6 +35,15 @@ export const GatewayErrorCode = {
   RECORD_EXISTS: "RECORD_EXISTS",
   /** The signature's nonce was already relayed. */
   NONCE_USED: "NONCE_USED",
+  /** A forward request whose nonce is not the forwarder's next one for its key. */
+  NONCE_NOT_NEXT: "NONCE_NOT_NEXT",
+  /** A forward request addressed to another contract than the registry. */
+  RELAY_TARGET_INVALID: "RELAY_TARGET_INVALID",
+  /** A forward request whose data calls another registry function than the mutation's own. */
+  WRONG_OPERATION: "WRONG_OPERATION",
+  /** A provider acting on a record or batch of another member. */
+  NOT_OWNER: "NOT_OWNER",
+  BATCH_NOT_FOUND: "BATCH_NOT_FOUND",
   BODY_TOO_LARGE: "BODY_TOO_LARGE",
   BODY_INVALID: "BODY_INVALID",
   UNSUPPORTED_MEDIA_TYPE: "UNSUPPORTED_MEDIA_TYPE",

@@ -32,6 +32,8 @@ import { useLogging } from "./plugins/use-logging.js";
 import { useMetrics } from "./plugins/use-metrics.js";
 import { useRateLimit } from "./plugins/use-rate-limit.js";
 import { createRequestStates } from "./requestState.js";
+import type { BatchUploader } from "./http/batchUpload.js";
+import { BATCH_UPLOAD_PATH, batchUpload } from "./http/batchUpload.js";
 import type { GatewayWrites } from "./resolvers/index.js";
 import { createResolvers } from "./resolvers/index.js";
 import { typeDefs } from "./schema/index.js";
@@ -61,6 +63,8 @@ export interface CreateGatewayDeps {
   writes?: GatewayWrites;
   /** Milliseconds since the epoch (default Date.now): audit times, expiry and overdue checks. */
   clock?: () => number;
+  /** Accepts providers' batch files (the indexer's uploadBatchLeaves); absent: no upload route. */
+  batchUploads?: BatchUploader;
 }
 
 export interface Gateway {
@@ -138,6 +142,12 @@ export function createGateway(deps: CreateGatewayDeps): Gateway {
     res.set("content-type", deps.metrics.contentType);
     res.send(await deps.metrics.metrics());
   });
+  if (deps.batchUploads !== undefined) {
+    app.post(
+      BATCH_UPLOAD_PATH,
+      batchUpload({ authenticator, reads: indexer, upload: deps.batchUploads, logger }),
+    );
+  }
   app.use(
     GRAPHQL_PATH,
     ...bodyLimit({

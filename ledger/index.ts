@@ -5,7 +5,8 @@
 export * from "./types.js";
 export * from "./errors.js";
 export { createEvmLedger, type EvmLedger, type EvmLedgerOptions } from "./evm/createEvmLedger.js";
-export type { ContractAddresses } from "./evm/abi.js";
+export { decodeRegistryCall, type ContractAddresses, type RegistryCall } from "./evm/abi.js";
+export type { EvmWriter } from "./evm/evmWriter.js";
 export { createLogDecoder, type LogDecoder, type RawLog } from "./evm/decodeLog.js";
 export { decodeRevertData, type DecodedRevert } from "./evm/revertError.js";
 export type { FetchFunction } from "./evm/jsonRpc.js";

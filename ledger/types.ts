@@ -11,6 +11,7 @@ import type {
   LedgerEvent,
   PositionedEvent,
   RecordLeaf,
+  SignedForwardRequest,
 } from "../core/index.js";
 
 /** A block as the indexer sees it: enough to checkpoint and to detect a reorg. */
@@ -125,6 +126,21 @@ export interface LedgerWriter {
   approve(proposalId: bigint): Promise<Receipt>;
   cancel(proposalId: bigint): Promise<Receipt>;
   revokeOwnKey(key: string): Promise<Receipt>;
+}
+
+/**
+ * Relaying a member's signed ERC-2771 forward request (EVM only: the registry trusts a forwarder,
+ * so a node can submit any registry call on a member key's behalf and pay its gas).
+ */
+export interface ForwardingWriter {
+  /** The forwarder the registry trusts (its EIP-712 verifying contract). */
+  forwarderAddress(): Promise<string>;
+  /** The nonce the forwarder expects next from `from`. */
+  forwarderNonce(from: string): Promise<bigint>;
+  /** Runs the call as the forwarder would make it, without sending; throws the registry's error. */
+  simulateForwarded(request: SignedForwardRequest): Promise<void>;
+  /** Relays the request through the forwarder. */
+  forward(request: SignedForwardRequest): Promise<Receipt>;
 }
 
 /** A ledger back end: read the event stream, and write as one member key. */

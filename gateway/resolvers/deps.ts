@@ -1,7 +1,7 @@
 /** What the resolvers read from and write to. */
 import type { ConsortiumKey } from "../../core/index.js";
 import type { ReadApi } from "../../indexer/index.js";
-import type { LedgerWriter } from "../../ledger/types.js";
+import type { ForwardingWriter, LedgerWriter } from "../../ledger/types.js";
 import type { RecordRead } from "../access.js";
 import type { QueryAuditLog } from "../types.js";
 import type { GatewayIndexerStatus } from "../server.js";
@@ -12,6 +12,8 @@ export interface GatewayWrites {
   chainId: bigint;
   /** The registry contract's address (the EIP-712 verifying contract). */
   registry: string;
+  /** Relays members' signed forward requests (EVM); absent: those mutations are refused. */
+  forwarding?: ForwardingWriter;
 }
 
 export interface ResolverDeps {

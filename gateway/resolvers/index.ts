@@ -9,6 +9,7 @@ import { lineageEnumValues, lineageResolvers } from "./lineage.js";
 import { memberResolvers } from "./members.js";
 import { metaResolvers } from "./meta.js";
 import { mutationResolvers } from "./mutations.js";
+import { relayResolvers } from "./relay.js";
 import { subjectResolvers } from "./subjects.js";
 
 export type { GatewayWrites, ResolverDeps } from "./deps.js";
@@ -23,6 +24,7 @@ export function createResolvers(deps: ResolverDeps) {
     lineageResolvers(deps),
     auditResolvers(deps),
     mutationResolvers(deps),
+    relayResolvers(deps),
   ];
   const merged: Record<string, Record<string, unknown>> = {};
   for (const area of areas) {

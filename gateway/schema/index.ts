@@ -7,6 +7,7 @@ import { lineageSdl } from "./lineage.js";
 import { membersSdl } from "./members.js";
 import { metaSdl } from "./meta.js";
 import { mutationsSdl } from "./mutations.js";
+import { relaySdl } from "./relay.js";
 import { subjectsSdl } from "./subjects.js";
 
 export const typeDefs = [
@@ -20,4 +21,5 @@ export const typeDefs = [
   lineageSdl,
   auditSdl,
   mutationsSdl,
+  relaySdl,
 ];

@@ -9,11 +9,11 @@ import type {
   SupersededEvent,
 } from "../../core/index.js";
 import { keys } from "../keys.js";
-import type { Attestation, Audit, Batch, Schema } from "../types.js";
+import type { Attestation, Audit, Batch, Schema, StaleMark } from "../types.js";
 import { getAttestation, putAttestation } from "./attestations.js";
 import type { ProjectionContext } from "./context.js";
 import { anomaly, auditOf, hex } from "./context.js";
-import { propagateStale } from "./stale.js";
+import { compareStaleMarks, propagateStale } from "./stale.js";
 
 type At<E> = E & { position: PositionedEvent["position"] };
 
@@ -154,6 +154,24 @@ export async function onLeafRecorded(
   ctx.overlay.putJson(keys.batch(root), { ...batch, recordedLeaves: batch.recordedLeaves + 1 });
 }
 
+/**
+ * A record derived from stale inputs is stale from the start, with the earliest of their marks:
+ * the same mark it would get had it existed when that mark was made (see ./stale.ts), so the
+ * store does not depend on when a batch file was uploaded.
+ */
+async function inheritedStale(
+  ctx: ProjectionContext,
+  inputs: readonly Hex[],
+): Promise<StaleMark | null> {
+  let earliest: StaleMark | null = null;
+  for (const input of inputs) {
+    const mark = (await getAttestation(ctx, input))?.stale ?? null;
+    if (mark !== null && (earliest === null || compareStaleMarks(mark, earliest) < 0))
+      earliest = mark;
+  }
+  return earliest;
+}
+
 export async function onDerived(ctx: ProjectionContext, event: At<DerivedEvent>): Promise<void> {
   const uid = hex(event.uid);
   const schema = hex(event.schema);
@@ -175,6 +193,7 @@ export async function onDerived(ctx: ProjectionContext, event: At<DerivedEvent>)
     source: { type: "derived", modelHash: hex(event.modelHash), inputs },
     audit: auditOf(event),
   });
+  attestation.stale = await inheritedStale(ctx, inputs);
   putAttestation(ctx, attestation, previous);
   for (const input of inputs) {
     ctx.overlay.put(keys.dependent(input, uid), "");

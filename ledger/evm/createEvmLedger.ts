@@ -9,11 +9,11 @@ import { JsonRpcProvider, Network } from "ethers";
 
 import { ErrorCode, LedgerError, toAddress, ValidationError } from "../../core/index.js";
 import { LedgerErrorCode } from "../errors.js";
-import type { Ledger, LedgerWriter } from "../types.js";
+import type { Ledger } from "../types.js";
 import type { ContractAddresses } from "./abi.js";
 import { createLogDecoder } from "./decodeLog.js";
 import { createEvmStream, readHead } from "./evmStream.js";
-import { createEvmWriter } from "./evmWriter.js";
+import { createEvmWriter, type EvmWriter } from "./evmWriter.js";
 import { createRangeFetcher } from "./fetchRange.js";
 import {
   createJsonRpcClient,
@@ -69,6 +69,7 @@ export interface EvmLedgerOptions {
 
 export interface EvmLedger extends Ledger {
   readonly kind: "evm";
+  writer(key: string): EvmWriter;
   readonly chainId: bigint;
   readonly addresses: ContractAddresses;
   /** Releases the writers' provider. The ledger must not be used afterwards. */
@@ -198,7 +199,7 @@ export async function createEvmLedger(options: EvmLedgerOptions): Promise<EvmLed
     addresses,
     head: () => readHead(rpc),
     stream,
-    writer(key: string): LedgerWriter {
+    writer(key: string): EvmWriter {
       return createEvmWriter({
         provider: writerProvider(),
         addresses,

@@ -29,14 +29,16 @@ import {
   toUint,
   toUint64,
   ValidationError,
+  normalizeForwardRequest,
   type AttestationRequestInput,
   type LedgerEvent,
 } from "../../core/index.js";
 import { Consortium__factory } from "../../types/ethers-contracts/factories/contracts/Consortium__factory.js";
+import { CredtrailForwarder__factory } from "../../types/ethers-contracts/factories/contracts/CredtrailForwarder__factory.js";
 import { CreditRegistry__factory } from "../../types/ethers-contracts/factories/contracts/CreditRegistry__factory.js";
 import type { ICreditRegistry } from "../../types/ethers-contracts/contracts/CreditRegistry.js";
 import { LedgerErrorCode } from "../errors.js";
-import type { LeafRef, LedgerWriter, Receipt } from "../types.js";
+import type { ForwardingWriter, LeafRef, LedgerWriter, Receipt } from "../types.js";
 import type { ContractAddresses } from "./abi.js";
 import type { LogDecoder } from "./decodeLog.js";
 import type { LedgerLogger } from "./logger.js";
@@ -94,7 +96,10 @@ function walletFor(privateKey: string, provider: JsonRpcProvider): Wallet {
   }
 }
 
-export function createEvmWriter(options: EvmWriterOptions): LedgerWriter {
+/** An EVM writer: every ledger operation, plus relaying members' ERC-2771 forward requests. */
+export type EvmWriter = LedgerWriter & ForwardingWriter;
+
+export function createEvmWriter(options: EvmWriterOptions): EvmWriter {
   const { provider, decoder, logger } = options;
   const wallet = walletFor(options.privateKey, provider);
   const nonces = new NonceManager(wallet);
@@ -170,8 +175,60 @@ export function createEvmWriter(options: EvmWriterOptions): LedgerWriter {
 
   const b32 = toBytes32;
 
+  /** The registry's trusted forwarder, read once (an immutable of the registry). */
+  let forwarderAddress: Promise<string> | undefined;
+  const forwarder = async () => {
+    forwarderAddress ??= registry.trustedForwarder().then((address) => {
+      if (/^0x0{40}$/i.test(address)) {
+        throw new LedgerError("the registry trusts no forwarder: relaying is disabled", {
+          code: LedgerErrorCode.MISCONFIGURED,
+          details: { registry: options.addresses.registry },
+        });
+      }
+      return address;
+    });
+    forwarderAddress.catch(() => (forwarderAddress = undefined));
+    return CredtrailForwarder__factory.connect(await forwarderAddress, wallet);
+  };
+
   return {
     identity: wallet.address,
+
+    forwarderAddress: async () => (await forwarder()).getAddress(),
+
+    forwarderNonce: async (from) => (await forwarder()).nonces(toAddress(from, "from")),
+
+    async simulateForwarded(request) {
+      const r = normalizeForwardRequest(request);
+      const target = await forwarder();
+      // the registry's own checks, with its own errors: the call as the forwarder makes it (the
+      // forwarder itself reports any failing call as FailedCall, without the reason)
+      try {
+        await provider.call({
+          from: await target.getAddress(),
+          to: r.to,
+          data: `${r.data}${r.from.slice(2).toLowerCase()}`,
+          gasLimit: r.gas,
+        });
+      } catch (error) {
+        throw submissionError(error, "forward");
+      }
+    },
+
+    forward: (request) =>
+      submit("forward", async () => {
+        const r = normalizeForwardRequest(request);
+        const target = await forwarder();
+        return target.execute.populateTransaction({
+          from: r.from,
+          to: r.to,
+          value: 0n,
+          gas: r.gas,
+          deadline: r.deadline,
+          data: r.data,
+          signature: toHexBytes(request.signature, "signature"),
+        });
+      }),
 
     attest: (request) =>
       submit("attest", () => registry.attest.populateTransaction(requestStruct(request))),

@@ -8,11 +8,11 @@ import { isError, type ErrorDescription, type ParamType } from "ethers";
 
 import { CredtrailError, LedgerError, type Hex } from "../../core/index.js";
 import { LedgerErrorCode } from "../errors.js";
-import { ERROR_INTERFACES, type ContractName } from "./abi.js";
+import { ERROR_INTERFACES, type ErrorSource } from "./abi.js";
 
 export interface DecodedRevert {
   /** The contract whose ABI declares the error; "Solidity" for Error(string) and Panic(uint256). */
-  contract: ContractName | "Solidity";
+  contract: ErrorSource | "Solidity";
   /** The error's name, e.g. "RegistryRecordExists". */
   error: string;
   /** e.g. "RegistryRecordExists(bytes32)". */
@@ -63,7 +63,7 @@ function describe(
 /** Decodes revert data with both contracts' errors (and Solidity's Error/Panic); undefined if unknown. */
 export function decodeRevertData(data: string): DecodedRevert | undefined {
   if (!/^0x[0-9a-fA-F]{8}/.test(data)) return undefined;
-  for (const contract of Object.keys(ERROR_INTERFACES) as ContractName[]) {
+  for (const contract of Object.keys(ERROR_INTERFACES) as ErrorSource[]) {
     let description: ErrorDescription | null;
     try {
       description = ERROR_INTERFACES[contract].parseError(data);

@@ -2,8 +2,10 @@ import type { ContractRunner, Signer } from "ethers";
 
 import {
   Consortium__factory,
+  CredtrailForwarder__factory,
   CreditRegistry__factory,
   type Consortium,
+  type CredtrailForwarder,
   type CreditRegistry,
 } from "../../types/ethers-contracts/index.js";
 
@@ -30,11 +32,16 @@ export interface DeployOptions {
 export interface DeployedContracts {
   consortium: Consortium;
   registry: CreditRegistry;
+  /** the ERC-2771 forwarder the registry trusts (members' signed requests relayed by a node). */
+  forwarder: CredtrailForwarder;
   /** block numbers the contracts were deployed in: where an indexer starts. */
   deployBlock: number;
 }
 
-/** Deploys the Consortium (with its founding members) and the CreditRegistry bound to it. */
+/**
+ * Deploys the Consortium (with its founding members), the ERC-2771 forwarder, and the
+ * CreditRegistry bound to both.
+ */
 export async function deployContracts(
   deployer: Signer,
   options: DeployOptions,
@@ -44,11 +51,14 @@ export async function deployContracts(
     options.threshold,
   );
   const receipt = await consortium.deploymentTransaction()?.wait();
+  const forwarder = await new CredtrailForwarder__factory(deployer).deploy();
+  await forwarder.waitForDeployment();
   const registry = await new CreditRegistry__factory(deployer).deploy(
     await consortium.getAddress(),
+    await forwarder.getAddress(),
   );
   await registry.waitForDeployment();
-  return { consortium, registry, deployBlock: receipt?.blockNumber ?? 0 };
+  return { consortium, registry, forwarder, deployBlock: receipt?.blockNumber ?? 0 };
 }
 
 /** Attaches to contracts that are already deployed. */

@@ -140,7 +140,7 @@ export async function deployFixture() {
     scopeExpiresAt: cats.length > 0 ? scopeExpiresAt : 0n,
   });
 
-  const { consortium, registry, deployBlock } = await deployContracts(deployer, {
+  const { consortium, registry, forwarder, deployBlock } = await deployContracts(deployer, {
     threshold: 2,
     founders: [
       founder(
@@ -227,6 +227,7 @@ export async function deployFixture() {
   return {
     consortium,
     registry,
+    forwarder,
     deployBlock,
     chainId,
     signers: {

@@ -3,7 +3,7 @@
  * it. Bound to the registry and chain, used once (unordered nonces) and before its deadline.
  */
 import { expect } from "chai";
-import { Signature, Wallet, ZeroHash, type Signer } from "ethers";
+import { Signature, Wallet, ZeroAddress, ZeroHash, type Signer } from "ethers";
 
 import {
   ATTEST_TYPES,
@@ -361,6 +361,7 @@ describe("CreditRegistry: attestBySig", function () {
       // a second registry over the same consortium does not accept the first one's signatures
       const second = await new CreditRegistry__factory(signers.deployer).deploy(
         await consortium.getAddress(),
+        ZeroAddress,
       );
       const forFirst = await signed(f, signers.tax, req, 2n);
       await expect(second.connect(signers.relayer).attestBySig(req, forFirst))

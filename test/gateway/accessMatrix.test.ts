@@ -4,8 +4,38 @@
  */
 import { expect } from "chai";
 
+import { buildSchema } from "graphql";
+import { Interface } from "ethers";
+
+import { Role, forwarderDomain, signForwardRequest } from "../../core/index.js";
+import { RELAY_OPERATIONS } from "../../gateway/resolvers/relay.js";
+import { typeDefs } from "../../gateway/schema/index.js";
+import { CreditRegistry__factory } from "../../types/ethers-contracts/factories/contracts/CreditRegistry__factory.js";
+import { h } from "../indexer/fixtures.js";
 import type { World, WorldMember } from "./world.js";
-import { MID, SUBJECT, codes, createWorld, gql } from "./world.js";
+import {
+  CHAIN_ID,
+  FORWARDER,
+  MID,
+  REGISTRY,
+  SUBJECT,
+  WALLET,
+  codes,
+  createWorld,
+  gql,
+} from "./world.js";
+
+const REGISTRY_ABI = new Interface(CreditRegistry__factory.abi);
+
+const ROLES_OF: Record<WorldMember, number> = {
+  tax: Role.PROVIDER,
+  court: Role.PROVIDER,
+  scorer: Role.SCORER,
+  bank: Role.LENDER,
+  regulator: Role.REGULATOR,
+  suspended: Role.LENDER,
+  repair: Role.REPAIR_AUTHORITY,
+};
 
 type Caller =
   | "anonymous"
@@ -220,6 +250,20 @@ const CASES: FieldCase[] = [
     },
   },
   {
+    field: "relayInfo",
+    query: () => `{ relayInfo(key: "${WALLET.tax.address}") { nonce } }`,
+    expect: {
+      anonymous: UNAUTH,
+      provider: "ok",
+      ...lenderCodes("ok"),
+      lenderWithoutConsent: "ok",
+      lenderExpiredConsent: "ok",
+      regulator: "ok",
+      scorer: "ok",
+      suspended: SUSPENDED,
+    },
+  },
+  {
     field: "queryAudit",
     query: () => "{ queryAudit { nodes { id } } }",
     expect: {
@@ -248,22 +292,96 @@ describe("gateway access matrix", function () {
     await world.close();
   });
 
-  it("covers every Query field", () => {
+  it("covers every Query field and every relay mutation of the schema", () => {
+    const schema = buildSchema(typeDefs.join("\n"));
     const covered = new Set(CASES.map((c) => c.field.split(/[ .]/)[0]));
-    for (const f of [
-      "_meta",
-      "subject",
-      "attestation",
-      "lineage",
-      "members",
-      "member",
-      "disputes",
-      "repairs",
-      "queryAudit",
-    ]) {
-      expect(covered.has(f), f).to.equal(true);
-    }
+    const fields = Object.keys(schema.getQueryType()?.getFields() ?? {});
+    expect(fields.filter((f) => !covered.has(f))).to.deep.equal([]);
+    const mutations = Object.keys(schema.getMutationType()?.getFields() ?? {});
+    expect(mutations.filter((m) => m !== "submitAttestation").sort()).to.deep.equal(
+      Object.keys(RELAY_OPERATIONS).sort(),
+    );
   });
+
+  // Every relay mutation × every caller: a request signed with the caller's own key, calling the
+  // mutation's own registry function on one of the tax bureau's records. Roles the mutation is
+  // not open to are refused with FORBIDDEN before anything else; for the others the role check
+  // passes (what follows — ownership, the ledger's dry run — is tested in relay.e2e.test.ts).
+  const RELAY_ARGS: Record<string, (w: World) => unknown[]> = {
+    anchorBatch: () => [h("schema"), h("root"), 3, "s3://x"],
+    revoke: (w) => [w.records.taxA1, h("x")],
+    revokeBatch: () => [h("root"), h("x")],
+    supersede: (w) => [
+      w.records.taxA1,
+      {
+        schema: h("schema"),
+        subject: SUBJECT.A,
+        dataHash: h("d"),
+        observedAt: 1n,
+        expiresAt: 0n,
+        severity: 0,
+      },
+    ],
+    answerDispute: (w) => [w.records.taxA1, 1, h("x")],
+    openDispute: (w) => [w.records.taxA1, h("x")],
+    withdrawDispute: (w) => [w.records.taxA1],
+    requestRepair: (w) => [w.records.taxA1, h("x")],
+    decideRepair: (w) => [w.records.taxA1, true, h("x")],
+    recordConsent: () => [SUBJECT.A, h("purpose"), 10n ** 10n, h("evidence")],
+    revokeConsent: () => [SUBJECT.A, h("purpose")],
+  };
+  for (const [mutation, operation] of Object.entries(RELAY_OPERATIONS)) {
+    for (const caller of CALLERS) {
+      const member = MEMBER_OF[caller];
+      const roles = member === null ? 0 : ROLES_OF[member];
+      const allowed = (roles & operation.roles) !== 0;
+      const expected =
+        member === null
+          ? UNAUTH
+          : caller === "suspended"
+            ? SUSPENDED
+            : allowed
+              ? "role accepted"
+              : "FORBIDDEN";
+      it(`mutation ${mutation} × ${caller} → ${expected}`, async () => {
+        const token = member === null ? undefined : tokens.get(member);
+        const wallet = WALLET[member ?? "tax"];
+        const request = await signForwardRequest(wallet, forwarderDomain(CHAIN_ID, FORWARDER), {
+          from: wallet.address,
+          to: REGISTRY,
+          gas: 500_000n,
+          nonce: BigInt(world.forwarded.filter((r) => r.from === wallet.address).length),
+          deadline: 10n ** 10n,
+          data: REGISTRY_ABI.encodeFunctionData(operation.fn, RELAY_ARGS[operation.fn](world)),
+        });
+        const sent = world.forwarded.length;
+        const r = await gql(
+          world.url,
+          `mutation M($request: ForwardRequestInput!) { ${mutation}(request: $request) { txHash } }`,
+          {
+            token,
+            variables: {
+              request: {
+                from: request.from,
+                to: request.to,
+                data: request.data,
+                signature: request.signature,
+                gas: String(request.gas),
+                nonce: String(request.nonce),
+                deadline: String(request.deadline),
+              },
+            },
+          },
+        );
+        if (expected === "role accepted") {
+          expect(codes(r)).to.not.include.oneOf([UNAUTH, "FORBIDDEN", SUSPENDED]);
+        } else {
+          expect(codes(r), JSON.stringify(r.body)).to.deep.equal([expected]);
+          expect(world.forwarded.length).to.equal(sent);
+        }
+      });
+    }
+  }
 
   for (const c of CASES) {
     for (const caller of CALLERS) {

@@ -10,7 +10,7 @@ import { Wallet } from "ethers";
 import pino from "pino";
 import { Registry } from "prom-client";
 
-import type { Hex, LedgerEvent } from "../../core/index.js";
+import type { Hex, LedgerEvent, SignedForwardRequest } from "../../core/index.js";
 import {
   Role,
   consentId,
@@ -20,7 +20,7 @@ import {
   completeUscc,
 } from "../../core/index.js";
 import type { Indexer } from "../../indexer/index.js";
-import type { LedgerWriter, SignedAttestation } from "../../ledger/types.js";
+import type { ForwardingWriter, LedgerWriter, SignedAttestation } from "../../ledger/types.js";
 import { bearer, createAuthenticator, createLoginToken } from "../../gateway/auth/index.js";
 import type { Gateway, GatewayConfig, GatewayIndexer } from "../../gateway/index.js";
 import { createGateway } from "../../gateway/index.js";
@@ -196,6 +196,8 @@ export interface World {
   audit: ReturnType<typeof memoryAuditLog>;
   /** What the fake writer was asked to relay. */
   relayed: SignedAttestation[];
+  /** Forward requests the fake forwarding writer was asked to relay. */
+  forwarded: SignedForwardRequest[];
   metrics: Registry;
   records: Records;
   /** Makes one read method of the indexer (as the gateway sees it) throw `error` (null: heal). */
@@ -214,6 +216,8 @@ export interface WorldOptions {
 
 /** The registry address signatures are bound to in the world. */
 export const REGISTRY = "0x00000000000000000000000000000000000000A1";
+/** The forwarder the fake forwarding writer names (EIP-712 verifying contract of requests). */
+export const FORWARDER = "0x00000000000000000000000000000000000000F1";
 
 export async function createWorld(options: WorldOptions = {}): Promise<World> {
   const dirs = tempDirs();
@@ -314,6 +318,23 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
       });
     },
   };
+  const forwarded: SignedForwardRequest[] = [];
+  const forwarding: ForwardingWriter = {
+    forwarderAddress: () => Promise.resolve(FORWARDER),
+    // every key's next nonce is its count of relayed requests
+    forwarderNonce: (from) =>
+      Promise.resolve(BigInt(forwarded.filter((r) => r.from === from).length)),
+    simulateForwarded: () => Promise.resolve(),
+    forward(request) {
+      forwarded.push(request);
+      return Promise.resolve({
+        txHash: h(`forward:${forwarded.length}`),
+        blockNumber: 100n,
+        blockHash: h("block:100"),
+        events: [],
+      });
+    },
+  };
   const config: GatewayConfig = {
     host: "127.0.0.1",
     port: 0,
@@ -335,7 +356,7 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
     auditLog: audit,
     ...(options.writes === false
       ? {}
-      : { writes: { writer, chainId: CHAIN_ID, registry: REGISTRY } }),
+      : { writes: { writer, chainId: CHAIN_ID, registry: REGISTRY, forwarding } }),
     logger: pino({ level: "silent" }),
     metrics,
     config,
@@ -350,6 +371,7 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
     base: url.replace(/\/graphql$/, ""),
     audit,
     relayed,
+    forwarded,
     metrics,
     records,
     fail(method, error) {

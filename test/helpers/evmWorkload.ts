@@ -15,7 +15,7 @@
  * a model of the ledger's state so that every transaction is valid; a revert is a test failure and
  * names the decoded error.
  */
-import { Interface, Wallet, getAddress, id as keccakId } from "ethers";
+import { Interface, Wallet, ZeroAddress, getAddress, id as keccakId } from "ethers";
 
 import {
   DisputeOutcome,
@@ -204,7 +204,7 @@ export async function deployRegistry(
   consortium: string,
 ): Promise<string> {
   const factory = new CreditRegistry__factory();
-  const { data } = await factory.getDeployTransaction(consortium);
+  const { data } = await factory.getDeployTransaction(consortium, ZeroAddress);
   const hash = await nodeCall<Hex>(url, "eth_sendTransaction", [
     { from: new Wallet(TEST_KEYS[from]).address, data, gas: `0x${(15_000_000).toString(16)}` },
   ]);

@@ -198,7 +198,10 @@ describe("indexer end to end on a Hardhat node: reorgs and bad input", function 
   /** Fresh writers: after evm_revert the old ones' nonces belong to the dropped branch. */
   const writers = (): Record<TestKey, LedgerWriter> =>
     Object.fromEntries(
-      (Object.keys(TEST_KEYS) as TestKey[]).map((key) => [key, ledger.writer(TEST_KEYS[key])]),
+      (Object.keys(TEST_KEYS) as TestKey[]).map((key) => [
+        key,
+        ledger.writer(TEST_KEYS[key]) as LedgerWriter,
+      ]),
     ) as Record<TestKey, LedgerWriter>;
 
   const head = async (): Promise<{ number: bigint; hash: Hex }> => {

@@ -154,14 +154,21 @@ describe("indexer stale propagation", () => {
     expect(await staleOf(d2.uid)).to.deep.include({ reason: "repaired", trigger: a.uid });
   });
 
-  it("a record keeps its first stale mark; the walk still reaches records derived later", async () => {
+  it("a record keeps its earliest stale mark; records derived from stale ones inherit it", async () => {
     await add([{ kind: "Revoked", uid: b.uid, owner: M.tax, reasonHash: h("x"), signer: KEY.tax }]);
+    const fromB = await staleOf(d1.uid);
+    expect(fromB).to.deep.include({ reason: "revoked", trigger: b.uid });
+    // d2 is stale through d1; d4, derived from it afterwards, is stale from the start, same mark
     const d4 = derive({ subject: s, inputs: [d2.uid], label: "d4" });
     await add([d4]);
-    expect(await staleOf(d4.uid)).to.equal(null);
+    expect(await staleOf(d4.uid)).to.deep.equal(fromB);
     await add([{ kind: "Revoked", uid: a.uid, owner: M.tax, reasonHash: h("y"), signer: KEY.tax }]);
-    expect(await staleOf(d1.uid)).to.deep.include({ reason: "revoked", trigger: b.uid });
-    expect(await staleOf(d4.uid)).to.deep.include({ reason: "revoked", trigger: a.uid });
+    expect(await staleOf(d1.uid)).to.deep.equal(fromB);
+    expect(await staleOf(d4.uid)).to.deep.equal(fromB);
+    // the walk goes through stale records: c's dependents d2 (stale) and d3 (not yet)
+    await add([{ kind: "Revoked", uid: c.uid, owner: M.tax, reasonHash: h("z"), signer: KEY.tax }]);
+    expect(await staleOf(d3.uid)).to.deep.include({ reason: "revoked", trigger: c.uid });
+    expect(await staleOf(d4.uid)).to.deep.equal(fromB);
   });
 
   it("derivation and revocation in the same block: the new edge is seen", async () => {
@@ -231,5 +238,58 @@ describe("indexer stale propagation", () => {
       trigger: uids[0],
     });
     expect(await staleOf(onTop.uid)).to.deep.include({ reason: "batchRevoked", trigger: uids[0] });
+  });
+
+  it("marks do not depend on when the batch file arrives: earliest event in chain order wins", async () => {
+    const { batch, leaves, uids } = recordBatch(4, "so", () => s);
+    const x = attest({ subject: s, label: "x" });
+    // fromLeaves uses two leaves of the batch and x; onTop is derived from it after the batch is
+    // revoked (the chain allows it: fromLeaves is active on chain, stale only in the indexer)
+    const fromLeaves = derive({ subject: s, inputs: [uids[3], uids[1], x.uid], label: "fl" });
+    const onTop = derive({ subject: s, inputs: [fromLeaves.uid], label: "ot" });
+    const revokeBatch = {
+      kind: "BatchRevoked" as const,
+      root: batch.root,
+      provider: M.tax,
+      reasonHash: h("bad"),
+      signer: KEY.tax,
+    };
+    const revokeX = {
+      kind: "Revoked" as const,
+      uid: x.uid,
+      owner: M.tax,
+      reasonHash: h("x"),
+      signer: KEY.tax,
+    };
+    const blocks = [[anchorEvent(batch), x], [fromLeaves], [revokeBatch], [onTop], [revokeX]];
+    const firstLeaf = uids[1] < uids[3] ? uids[1] : uids[3];
+    const digests: string[] = [];
+    // the file uploaded after each block (the first anchors the batch)
+    for (let uploadAfter = 0; uploadAfter < blocks.length; uploadAfter++) {
+      const other = createChain();
+      const { indexer: ix } = await openIndexer(dirs);
+      try {
+        await ix.handle(other.add(consortiumGenesis()));
+        await ix.handle(other.add([a, b, c]));
+        for (let i = 0; i < blocks.length; i++) {
+          const item = other.add(blocks[i]);
+          await ix.handle(item);
+          if (i === uploadAfter) await ix.uploadBatchLeaves(batch.root, leaves);
+        }
+        const revokedAt = other.blocks[4].block.number;
+        for (const uid of [fromLeaves.uid, onTop.uid]) {
+          const mark = (await ix.getAttestation(uid))?.stale;
+          expect(mark, `${uid} uploaded after ${uploadAfter}`).to.deep.include({
+            reason: "batchRevoked",
+            trigger: firstLeaf,
+          });
+          expect(mark?.audit.block).to.equal(revokedAt);
+        }
+        digests.push(await ix.digest());
+      } finally {
+        await ix.close();
+      }
+    }
+    expect(new Set(digests).size, "digests of the stores").to.equal(1);
   });
 });

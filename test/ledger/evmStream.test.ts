@@ -4,7 +4,7 @@
  * logs of other contracts. Plus confirmations, finality and reorgs (evm_snapshot / evm_revert).
  */
 import { expect } from "chai";
-import { NonceManager, JsonRpcProvider, Wallet, keccak256, toUtf8Bytes } from "ethers";
+import { NonceManager, JsonRpcProvider, Wallet, ZeroAddress, keccak256, toUtf8Bytes } from "ethers";
 
 import {
   isCredtrailError,
@@ -169,7 +169,10 @@ describe("EvmLedger: event stream against a Hardhat node", function () {
   it("does not stream logs of another contract, even one with the same events", async () => {
     const provider = new JsonRpcProvider(node.url, undefined, { cacheTimeout: -1 });
     const deployer = new NonceManager(new Wallet(TEST_KEYS.deployer, provider));
-    const impostor = await new CreditRegistry__factory(deployer).deploy(c.addresses.consortium);
+    const impostor = await new CreditRegistry__factory(deployer).deploy(
+      c.addresses.consortium,
+      ZeroAddress,
+    );
     await impostor.waitForDeployment();
     const impostorAddress = await impostor.getAddress();
     const taxKey = new NonceManager(new Wallet(TEST_KEYS.tax, provider));
