@@ -16,6 +16,7 @@ export * from "./merkle.js";
 export * from "./parameters.js";
 export * from "./roles.js";
 export * from "./schemas.js";
+export * from "./scoring/index.js";
 export * from "./severity.js";
 export * from "./subjectId.js";
 export * from "./uscc.js";
