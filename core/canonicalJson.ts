@@ -8,7 +8,8 @@
  * bug, so they are rejected here, naming the path of the offending value.
  */
 import canonicalize from "canonicalize";
-import { keccak256, toUtf8Bytes } from "ethers";
+import { toUtf8Bytes } from "ethers";
+import { keccak256 } from "./keccak.js";
 
 import type { Hex } from "./abiValues.js";
 import { ErrorCode, ValidationError } from "./errors.js";
@@ -113,7 +114,7 @@ export function canonicalJson(value: unknown): string {
 
 /** keccak256 of the UTF-8 bytes of the canonical JSON of `value`: a record's `dataHash`. */
 export function hashCanonical(value: unknown): Hex {
-  return keccak256(toUtf8Bytes(canonicalJson(value))) as Hex;
+  return keccak256(toUtf8Bytes(canonicalJson(value)));
 }
 
 /**

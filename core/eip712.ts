@@ -7,7 +7,8 @@
  * Signatures are 65 bytes (r, s, v) with v 27 or 28 and a low s, as OpenZeppelin's ECDSA requires.
  */
 import type { TypedDataDomain, TypedDataField } from "ethers";
-import { Signature, TypedDataEncoder, keccak256, recoverAddress, toUtf8Bytes } from "ethers";
+import { Signature, TypedDataEncoder, recoverAddress, toUtf8Bytes } from "ethers";
+import { keccak256 } from "./keccak.js";
 
 import type { Hex, Uint64Like } from "./abiValues.js";
 import { toAddress, toBytes32, toHexBytes, toUint, toUint64 } from "./abiValues.js";
@@ -86,7 +87,7 @@ export const ATTEST_TYPES: Eip712Types = {
 
 export const ATTEST_TYPE =
   "Attest(bytes32 schema,bytes32 subject,bytes32 dataHash,uint64 observedAt,uint64 expiresAt,uint8 severity,uint256 nonce,uint64 deadline)";
-export const ATTEST_TYPEHASH: Hex = keccak256(toUtf8Bytes(ATTEST_TYPE)) as Hex;
+export const ATTEST_TYPEHASH: Hex = keccak256(toUtf8Bytes(ATTEST_TYPE));
 
 /** The signed `Attest` message: the request plus nonce and deadline. */
 export interface AttestMessage extends AttestationRequest {

@@ -7,7 +7,8 @@
  *   derived uid     = keccak256(abi.encode(DERIVATION_TAG, schema, subject, dataHash, deriver, modelHash,
  *                                          uint64 observedAt, keccak256(abi.encode(bytes32[] inputs))))
  */
-import { AbiCoder, keccak256, toUtf8Bytes } from "ethers";
+import { AbiCoder, toUtf8Bytes } from "ethers";
+import { keccak256 } from "./keccak.js";
 
 import type { Hex, Uint64Like } from "./abiValues.js";
 import { toBytes32, toUint64 } from "./abiValues.js";
@@ -18,11 +19,11 @@ import { toSeverity } from "./severity.js";
 const abi = AbiCoder.defaultAbiCoder();
 
 /** keccak256("credtrail.attestation.v1") — Tags.ATTESTATION. */
-export const ATTESTATION_TAG: Hex = keccak256(toUtf8Bytes("credtrail.attestation.v1")) as Hex;
+export const ATTESTATION_TAG: Hex = keccak256(toUtf8Bytes("credtrail.attestation.v1"));
 /** keccak256("credtrail.consent.v1") — Tags.CONSENT. */
-export const CONSENT_TAG: Hex = keccak256(toUtf8Bytes("credtrail.consent.v1")) as Hex;
+export const CONSENT_TAG: Hex = keccak256(toUtf8Bytes("credtrail.consent.v1"));
 /** keccak256("credtrail.derivation.v1") — Tags.DERIVATION. */
-export const DERIVATION_TAG: Hex = keccak256(toUtf8Bytes("credtrail.derivation.v1")) as Hex;
+export const DERIVATION_TAG: Hex = keccak256(toUtf8Bytes("credtrail.derivation.v1"));
 
 export interface AttestationUidParams {
   schema: string;
@@ -60,7 +61,7 @@ export function attestationUid(params: AttestationUidParams): Hex {
     ).slice(2)}${word(toUint64(params.observedAt, "observedAt"))}${word(
       toUint64(params.expiresAt, "expiresAt"),
     )}${word(BigInt(toSeverity(params.severity)))}`,
-  ) as Hex;
+  );
 }
 
 /** A uint as one 32-byte ABI word (hex, no prefix). */
@@ -76,7 +77,7 @@ export function inputsHash(inputs: readonly string[]): Hex {
     });
   }
   const uids = inputs.map((uid, i) => toBytes32(uid, `inputs[${i}]`));
-  return keccak256(abi.encode(["bytes32[]"], [uids])) as Hex;
+  return keccak256(abi.encode(["bytes32[]"], [uids]));
 }
 
 /** The uid of a derived record (a score, an index) with its lineage. */
@@ -95,7 +96,7 @@ export function derivedUid(params: DerivedUidParams): Hex {
         inputsHash(params.inputs),
       ],
     ),
-  ) as Hex;
+  );
 }
 
 function nameHash(name: string, what: string): Hex {
@@ -104,7 +105,7 @@ function nameHash(name: string, what: string): Hex {
       details: { what },
     });
   }
-  return keccak256(toUtf8Bytes(name)) as Hex;
+  return keccak256(toUtf8Bytes(name));
 }
 
 /** A member's id: keccak256 of its name's UTF-8 bytes (exactly as given, no normalisation). */
@@ -134,7 +135,7 @@ export function consentId(params: { lender: Hex; subject: Hex; purposeHash: Hex 
         toBytes32(params.purposeHash, "purposeHash"),
       ],
     ),
-  ) as Hex;
+  );
 }
 
 /** The string registered on the ledger for a schema: its canonical JSON definition. */
@@ -144,7 +145,7 @@ export function schemaDefinitionString(definition: unknown): string {
 
 /** A schema's id: keccak256 of its canonical JSON definition (what IConsortium.registerSchema computes). */
 export function schemaId(definition: unknown): Hex {
-  return keccak256(toUtf8Bytes(schemaDefinitionString(definition))) as Hex;
+  return keccak256(toUtf8Bytes(schemaDefinitionString(definition)));
 }
 
 /** A scoring model's id: the hash of its canonical JSON document. */

@@ -11,6 +11,7 @@ export * from "./events.js";
 export * from "./forwardRequest.js";
 export * from "./governance.js";
 export * from "./ids.js";
+export * from "./keccak.js";
 export * from "./ledgerEnums.js";
 export * from "./merkle.js";
 export * from "./parameters.js";

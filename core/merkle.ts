@@ -8,7 +8,8 @@
  * generic {@link buildMerkle} with their own leaf types.
  */
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
-import { AbiCoder, getBytes, keccak256 } from "ethers";
+import { AbiCoder } from "ethers";
+import { keccak256Bytes } from "./keccak.js";
 
 import type { Hex } from "./abiValues.js";
 import { toBytes32, toUint64 } from "./abiValues.js";
@@ -155,7 +156,12 @@ function encodeStatic(types: readonly string[], value: readonly unknown[]): stri
 
 function hashEncodedLeaf(encoded: string): Hex {
   // bytes.concat of one hash is that hash: the leaf is keccak256 applied twice (second-preimage safe).
-  return keccak256(keccak256(encoded)) as Hex;
+  // `encoded` is well-formed hex from the coder: straight to bytes.
+  return toHex(keccak256Bytes(keccak256Bytes(Buffer.from(encoded.slice(2), "hex"))));
+}
+
+function toHex(bytes: Uint8Array): Hex {
+  return `0x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex")}`;
 }
 
 /** The StandardMerkleTree leaf hash of `value` with ABI `types`; throws MERKLE_INVALID if it does not encode. */
@@ -215,28 +221,80 @@ export function buildMerkle<T extends readonly unknown[]>(
  * the shared vectors and the on-chain proof tests check it agrees with the library and MerkleProof.
  */
 function standardTree(hashes: readonly Hex[]): { nodes: Hex[]; proof(index: number): Hex[] } {
-  const n = hashes.length;
+  const tree = createMerkleBuilder(hashes);
+  tree.step(Number.POSITIVE_INFINITY);
+  return { nodes: tree.nodes, proof: (index) => tree.proof(index) };
+}
+
+/** A tree being built from leaf hashes, a bounded number of inner nodes at a time. */
+export interface MerkleBuilder {
+  /** Computes up to `maxNodes` more inner nodes; true once the tree is complete. */
+  step(maxNodes: number): boolean;
+  /** The root (once complete). */
+  readonly root: Hex;
+  /** Nodes in array order (root first); complete once `step` returned true. */
+  readonly nodes: Hex[];
+  /** The proof of the leaf given `index`-th (in the order of the hashes given). */
+  proof(index: number): Hex[];
+}
+
+/**
+ * The StandardMerkleTree over leaf hashes already computed (each a bytes32: the double keccak of
+ * the encoded value, see {@link merkleLeafHash}), built in steps so that a caller serving requests
+ * can yield between them (a minute of audit entries is 100,000 leaves). Rejects an empty list,
+ * a malformed hash and duplicates (MERKLE_INVALID).
+ */
+export function createMerkleBuilder(leafHashes: readonly string[]): MerkleBuilder {
+  const n = leafHashes.length;
+  if (n === 0) throw merkleError("a Merkle tree needs at least one leaf", {});
+  const hashes = leafHashes.map((hash, index) => {
+    if (typeof hash !== "string" || !BYTES32.test(hash)) {
+      throw merkleError(`leaf hash ${index} is not a bytes32`, { index });
+    }
+    return hash.toLowerCase() as Hex;
+  });
   const order = hashes.map((_, i) => i).sort((a, b) => (hashes[a] < hashes[b] ? -1 : 1));
-  const nodes = new Array<Hex>(2 * n - 1);
+  for (let i = 1; i < n; i++) {
+    if (hashes[order[i]] === hashes[order[i - 1]]) {
+      throw merkleError(`leaves ${order[i - 1]} and ${order[i]} are identical`, {
+        index: order[i],
+        duplicateOf: order[i - 1],
+      });
+    }
+  }
+  const size = 2 * n - 1;
+  const bytes = new Array<Uint8Array>(size);
+  const nodes = new Array<Hex>(size);
   const treeIndex = new Array<number>(n);
   order.forEach((valueIndex, i) => {
-    nodes[nodes.length - 1 - i] = hashes[valueIndex];
-    treeIndex[valueIndex] = nodes.length - 1 - i;
+    nodes[size - 1 - i] = hashes[valueIndex];
+    bytes[size - 1 - i] = Buffer.from(hashes[valueIndex].slice(2), "hex");
+    treeIndex[valueIndex] = size - 1 - i;
   });
   const pair = new Uint8Array(64);
-  for (let i = nodes.length - 1 - n; i >= 0; i--) {
-    const left = nodes[2 * i + 1];
-    const right = nodes[2 * i + 2];
-    const [a, b] = left < right ? [left, right] : [right, left];
-    pair.set(getBytes(a), 0);
-    pair.set(getBytes(b), 32);
-    nodes[i] = keccak256(pair) as Hex;
-  }
+  let next = size - 1 - n; // the next inner node to compute, down to 0
   return {
+    step(maxNodes) {
+      for (let done = 0; next >= 0 && done < maxNodes; next--, done++) {
+        const left = bytes[2 * next + 1];
+        const right = bytes[2 * next + 2];
+        const leftFirst = Buffer.compare(left, right) < 0;
+        pair.set(leftFirst ? left : right, 0);
+        pair.set(leftFirst ? right : left, 32);
+        bytes[next] = keccak256Bytes(pair);
+        nodes[next] = toHex(bytes[next]);
+      }
+      return next < 0;
+    },
+    get root() {
+      if (next >= 0) throw new Error("the Merkle tree is not complete");
+      return nodes[0];
+    },
     nodes,
     proof(index) {
+      if (next >= 0) throw new Error("the Merkle tree is not complete");
       const proof: Hex[] = [];
-      for (let i = treeIndex[index]; i > 0; i = Math.floor((i - 1) / 2)) {
+      for (let i = treeIndex[checkIndex(index, n)]; i > 0; i = Math.floor((i - 1) / 2)) {
         proof.push(nodes[i % 2 === 1 ? i + 1 : i - 1]);
       }
       return proof;

@@ -56,6 +56,21 @@ export function checkPurpose(purpose: string): string {
   return purpose;
 }
 
+/** Purposes whose hash is remembered: lenders name the same few with every read (keccak256). */
+const PURPOSE_HASHES_KEPT = 256;
+const purposeHashes = new Map<string, Hex>();
+
+/** core purposeHash, remembered for the purposes in use (a pure function of the text). */
+function hashOfPurpose(purpose: string): Hex {
+  let hash = purposeHashes.get(purpose);
+  if (hash === undefined) {
+    hash = purposeHash(purpose);
+    if (purposeHashes.size >= PURPOSE_HASHES_KEPT) purposeHashes.clear();
+    purposeHashes.set(purpose, hash);
+  }
+  return hash;
+}
+
 /** The scope in which `principal` may read `subject` for `purpose`; throws FORBIDDEN / CONSENT_*. */
 export async function subjectScope(
   reads: Pick<ReadApi, "findConsent">,
@@ -66,7 +81,7 @@ export async function subjectScope(
   if (hasAnyRole(principal, Role.REGULATOR)) return { kind: "all" };
   let refusal: ForbiddenError | undefined;
   if (hasAnyRole(principal, Role.LENDER)) {
-    const consent = await reads.findConsent(principal.memberId, subject, purposeHash(purpose));
+    const consent = await reads.findConsent(principal.memberId, subject, hashOfPurpose(purpose));
     if (consent?.inForce === true) return { kind: "all" };
     const [code, message] =
       consent === null

@@ -4,32 +4,40 @@
  *   node --import tsx gateway/main.ts --db .data/node --rpc http://127.0.0.1:8545 \
  *     --consortium 0x… --registry 0x… [--host 127.0.0.1] [--port 4000] [--audience NAME]
  *     [--max-lag 60] [--rate-limit 600] [--max-body 65536] [--confirmations 0] [--from-block N]
- *     [--dev] [--log-level info]
+ *     [--dev] [--log-level info] [--model FILE] [--anchor-interval 60]
  *
  * Environment: CREDTRAIL_CONSORTIUM_KEY (hex, ≥ 32 bytes; without it lookups by USCC are refused),
  * CREDTRAIL_NODE_KEY (private key of an OPERATOR member key: anchors the query audit log on the
  * ledger and relays providers' signed attestations; without it the log is kept but not anchored and
- * mutations are refused). Stops on SIGINT/SIGTERM.
+ * mutations are refused), CREDTRAIL_SCORER_KEY (private key of a SCORER member key: anchors score
+ * batches every --anchor-interval seconds; without it scores stay provisional), CREDTRAIL_RECORD_KEY
+ * (32 bytes hex: encrypts record contents at rest; without it POST /records is refused, and a node
+ * that stored contents refuses to start). --model: the scorecard model document (JSON; default the
+ * built-in credtrail.sme model); its hash must be registered on the ledger for scores to be
+ * anchored. Stops on SIGINT/SIGTERM.
  */
+import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 
 import { Level } from "level";
 import pino from "pino";
 import { Registry, collectDefaultMetrics } from "prom-client";
 
-import { LedgerError } from "../core/index.js";
-import { createIndexer } from "../indexer/index.js";
+import { LedgerError, compileModel, defaultScorecardModel } from "../core/index.js";
+import { createIndexer, createRecordStore, createScoringService } from "../indexer/index.js";
 import { jsonLogger } from "../indexer/logger.js";
 import { createEvmLedger } from "../ledger/index.js";
 import { createQueryAuditLog } from "./audit/index.js";
 import { createAuthenticator } from "./auth/index.js";
+import { createCachedReads } from "./cachedReads.js";
 import { DEFAULT_GATEWAY_CONFIG } from "./config.js";
 import { createGateway } from "./server.js";
 
 const USAGE =
   "usage: gateway/main.ts --db DIR --rpc URL --consortium ADDRESS --registry ADDRESS [--host H] " +
   "[--port N] [--audience NAME] [--max-lag S] [--rate-limit N] [--max-body BYTES] " +
-  "[--confirmations N] [--from-block N] [--dev] [--log-level debug|info|warn|error]";
+  "[--confirmations N] [--from-block N] [--dev] [--log-level debug|info|warn|error] " +
+  "[--model FILE] [--anchor-interval S]";
 
 function integer(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
@@ -56,6 +64,8 @@ async function main(): Promise<void> {
       "from-block": { type: "string" },
       dev: { type: "boolean" },
       "log-level": { type: "string" },
+      model: { type: "string" },
+      "anchor-interval": { type: "string" },
     },
     strict: true,
   });
@@ -80,6 +90,21 @@ async function main(): Promise<void> {
     logger: ledgerLogger,
     fromBlock: BigInt(integer(values["from-block"], "from-block", 0)),
   });
+  const records = await createRecordStore({ db, key: process.env.CREDTRAIL_RECORD_KEY });
+  const scorerKey = process.env.CREDTRAIL_SCORER_KEY;
+  const scoring = await createScoringService({
+    indexer,
+    db,
+    records,
+    model: compileModel(
+      values.model === undefined
+        ? defaultScorecardModel
+        : (JSON.parse(await readFile(values.model, "utf8")) as unknown),
+    ),
+    writer: scorerKey === undefined || scorerKey === "" ? null : ledger.writer(scorerKey),
+    anchorIntervalMs: integer(values["anchor-interval"], "anchor-interval", 60) * 1000,
+    logger: ledgerLogger,
+  });
   const nodeKey = process.env.CREDTRAIL_NODE_KEY;
   const writer = nodeKey === undefined || nodeKey === "" ? null : ledger.writer(nodeKey);
   const auditLog = createQueryAuditLog({
@@ -98,10 +123,12 @@ async function main(): Promise<void> {
   const host = values.host ?? DEFAULT_GATEWAY_CONFIG.host;
   const port = integer(values.port, "port", DEFAULT_GATEWAY_CONFIG.port);
   const consortiumKey = process.env.CREDTRAIL_CONSORTIUM_KEY;
+  // membership, consents and subject pages, remembered until the indexer's next change
+  const reads = createCachedReads(indexer, indexer);
   const gateway = createGateway({
-    indexer,
+    indexer: reads,
     authenticator: createAuthenticator({
-      reads: indexer,
+      reads,
       chainId: ledger.chainId,
       audience: values.audience ?? `http://${host}:${port}/graphql`,
       clock: Date.now,
@@ -109,9 +136,24 @@ async function main(): Promise<void> {
     auditLog,
     logger,
     metrics: registryMetrics,
+    batchUploads: (root, leaves) => indexer.uploadBatchLeaves(root, leaves),
+    recordUploads: {
+      records,
+      onStored: (subjects) => {
+        scoring.touch(subjects);
+      },
+    },
+    scores: scoring,
     ...(writer === null
       ? {}
-      : { writes: { writer, chainId: ledger.chainId, registry: ledger.addresses.registry } }),
+      : {
+          writes: {
+            writer,
+            chainId: ledger.chainId,
+            registry: ledger.addresses.registry,
+            forwarding: writer,
+          },
+        }),
     config: {
       host,
       port,
@@ -128,6 +170,7 @@ async function main(): Promise<void> {
       ...(consortiumKey === undefined || consortiumKey === "" ? {} : { consortiumKey }),
     },
   });
+  await scoring.start();
   indexer.start();
   if (writer !== null) auditLog.start();
   await gateway.start();
@@ -140,7 +183,11 @@ async function main(): Promise<void> {
   });
   logger.info("node: stopping");
   await gateway.stop();
+  reads.closeCache();
   await auditLog.stop();
+  // the indexer first, so that the scoring service has scored every block it heard of
+  await indexer.stop();
+  await scoring.stop();
   await indexer.close();
   await db.close();
   ledger.close();

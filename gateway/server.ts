@@ -34,7 +34,9 @@ import { useRateLimit } from "./plugins/use-rate-limit.js";
 import { createRequestStates } from "./requestState.js";
 import type { BatchUploader } from "./http/batchUpload.js";
 import { BATCH_UPLOAD_PATH, batchUpload } from "./http/batchUpload.js";
-import type { GatewayWrites } from "./resolvers/index.js";
+import type { RecordUploadOptions } from "./http/recordUpload.js";
+import { RECORD_UPLOAD_PATH, recordUpload } from "./http/recordUpload.js";
+import type { GatewayWrites, ScoreReads } from "./resolvers/index.js";
 import { createResolvers } from "./resolvers/index.js";
 import { typeDefs } from "./schema/index.js";
 import type { Authenticator, QueryAuditLog } from "./types.js";
@@ -65,6 +67,10 @@ export interface CreateGatewayDeps {
   clock?: () => number;
   /** Accepts providers' batch files (the indexer's uploadBatchLeaves); absent: no upload route. */
   batchUploads?: BatchUploader;
+  /** The node's record-contents store for `POST /records`; absent: no such route. */
+  recordUploads?: Pick<RecordUploadOptions, "records" | "onStored">;
+  /** The node's scoring service (Subject.score, scoreHistory, scoreChanged). */
+  scores?: ScoreReads;
 }
 
 export interface Gateway {
@@ -102,6 +108,7 @@ export function createGateway(deps: CreateGatewayDeps): Gateway {
         consortiumKey: config.consortiumKey,
         writes: deps.writes,
         clock,
+        ...(deps.scores === undefined ? {} : { scores: deps.scores }),
       }),
     }),
     graphiql: !config.production,
@@ -146,6 +153,12 @@ export function createGateway(deps: CreateGatewayDeps): Gateway {
     app.post(
       BATCH_UPLOAD_PATH,
       batchUpload({ authenticator, reads: indexer, upload: deps.batchUploads, logger }),
+    );
+  }
+  if (deps.recordUploads !== undefined) {
+    app.post(
+      RECORD_UPLOAD_PATH,
+      recordUpload({ authenticator, reads: indexer, logger, ...deps.recordUploads }),
     );
   }
   app.use(

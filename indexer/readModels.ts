@@ -2,8 +2,8 @@
  * The typed read API over the projections (what the gateway queries). Reads see committed blocks
  * only; lists are cursor-paginated (see pagination.ts).
  */
-import type { Hex, RoleName } from "../core/index.js";
-import { Role, ValidationError, consentId, toBytes32 } from "../core/index.js";
+import type { Hex, RecordBatch, RoleName } from "../core/index.js";
+import { Role, ValidationError, buildRecordBatch, consentId, toBytes32 } from "../core/index.js";
 import { decodeValue } from "./codec.js";
 import { IndexerErrorCode } from "./errors.js";
 import { PREFIX, keys, lastPart, padTime, partOf, prefixEnd, prefixOf } from "./keys.js";
@@ -32,6 +32,7 @@ import type {
   RepairStatusName,
   Schema,
   ScoreBatch,
+  StoredLeaf,
   StoredCheckpoint,
   Threshold,
 } from "./types.js";
@@ -102,6 +103,19 @@ export interface Parameters {
   parameters: Parameter[];
 }
 
+export interface BatchLeafProof {
+  uid: Hex;
+  root: Hex;
+  index: number;
+  subject: Hex;
+  dataHash: Hex;
+  observedAt: bigint;
+  expiresAt: bigint;
+  severity: number;
+  /** Sibling hashes from the leaf up to the root. */
+  path: Hex[];
+}
+
 export interface ReadApi {
   checkpoint(): Promise<StoredCheckpoint>;
   getAttestation(uid: string): Promise<Attestation | null>;
@@ -125,6 +139,11 @@ export interface ReadApi {
     args?: PageArgs & { status?: AttestationStatus },
   ): Promise<Page<Attestation>>;
   lineage(uid: string, options: LineageOptions): Promise<Lineage>;
+  /**
+   * For a batch leaf known from an uploaded batch file: its fields, batch root, index and Merkle
+   * path (anyone can check it against the root anchored on the ledger). Null for any other record.
+   */
+  batchLeafProof(uid: string): Promise<BatchLeafProof | null>;
   /** Newest first. */
   listRevocations(args?: PageArgs): Promise<Page<Attestation>>;
   /** Newest first; each item is the superseded record (its `supersededBy` names the replacement). */
@@ -298,6 +317,26 @@ export function createReadApi(deps: ReadApiDeps): ReadApi {
     return { root, direction: options.direction, nodes: [...nodes.values()], edges, truncated };
   }
 
+  // Batch trees by root, rebuilt from the uploaded file on first use: a root's leaves never change.
+  const trees = new Map<Hex, Promise<RecordBatch>>();
+  const TREES_KEPT = 8;
+  function batchTree(root: Hex): Promise<RecordBatch> {
+    let tree = trees.get(root);
+    if (tree === undefined) {
+      tree = (async () => {
+        const prefix = prefixOf(PREFIX.uploadLeaf, root);
+        const leaves: StoredLeaf[] = [];
+        for await (const [, value] of store.entries({ gte: prefix, lt: prefixEnd(prefix) }))
+          leaves.push(decodeValue<StoredLeaf>(value));
+        return buildRecordBatch(leaves);
+      })();
+      tree.catch(() => trees.delete(root));
+      if (trees.size >= TREES_KEPT) trees.delete(trees.keys().next().value as Hex);
+      trees.set(root, tree);
+    }
+    return tree;
+  }
+
   async function hasDependents(uid: Hex): Promise<boolean> {
     const prefix = prefixOf(PREFIX.dependents, uid);
     for await (const _key of store.keys({ gte: prefix, lt: prefixEnd(prefix), limit: 1 }))
@@ -375,6 +414,28 @@ export function createReadApi(deps: ReadApiDeps): ReadApi {
     },
 
     lineage: walkLineage,
+
+    async batchLeafProof(uidInput) {
+      const uid = bytes32(uidInput, "uid");
+      const a = await attestationAt(uid);
+      if (a?.source.type !== "batchLeaf" || a.source.index === null) return null;
+      const { root, index } = a.source;
+      const batch = await getJson<Batch>(keys.batch(root));
+      if (batch?.leavesUploaded !== true) return null;
+      const tree = await batchTree(root);
+      const leaf = tree.leaves[index];
+      return {
+        uid,
+        root,
+        index,
+        subject: leaf.subject,
+        dataHash: leaf.dataHash,
+        observedAt: leaf.observedAt,
+        expiresAt: leaf.expiresAt,
+        severity: leaf.severity,
+        path: tree.proof(index),
+      };
+    },
 
     listRevocations: (args = {}) =>
       paginate(

@@ -14,6 +14,9 @@
 #   scripts/fabric-network.sh query ORG FN [ARG...]   evaluate a chaincode function as ORG's admin
 #   scripts/fabric-network.sh invoke ORG FN [ARG...]  submit one (endorsed by both peers, waits
 #                                      for the commit), e.g. invoke 1 Consortium:bootstrap '{...}'
+#   scripts/fabric-network.sh leader   the orderer (0..2) that is the channel's Raft leader
+#   scripts/fabric-network.sh kill NODE   SIGKILL one node (orderer0..2, peer1..2): fault tests
+#   scripts/fabric-network.sh start NODE  start one node again and wait until it is healthy
 #
 # Binaries: .tools/fabric/bin (scripts/fabric-install.sh). Data, logs and pid files:
 # $FABRIC_DATA (default .data/fabric). Ports: $FABRIC_PORT_BASE (default 17000) + offsets below.
@@ -428,6 +431,42 @@ up() {
   health
 }
 
+# The Raft leader of the channel, from the orderers' Prometheus metrics
+# (consensus_etcdraft_is_leader{channel="..."} 1).
+leader() {
+  local i
+  for i in 0 1 2; do
+    if curl -fsS "http://127.0.0.1:$(orderer_ops_port "$i")/metrics" 2>/dev/null |
+      grep -q "^consensus_etcdraft_is_leader{channel=\"$channel\"} 1"; then
+      echo "$i"
+      return 0
+    fi
+  done
+  return 1
+}
+
+kill_node() {
+  local name="$1" pidfile="$pids/$1.pid"
+  running "$name" || die "$name is not running"
+  kill -9 "$(cat "$pidfile")"
+  rm -f "$pidfile"
+  log "killed $name"
+}
+
+start_node() {
+  case "$1" in
+    orderer[0-2])
+      start_orderer "${1#orderer}"
+      wait_healthy "$1" "http://127.0.0.1:$(orderer_ops_port "${1#orderer}")/healthz"
+      ;;
+    peer[1-2])
+      start_peer "${1#peer}"
+      wait_healthy "$1" "http://127.0.0.1:$(peer_ops_port "${1#peer}")/healthz"
+      ;;
+    *) die "unknown node $1 (orderer0..2, peer1..2)" ;;
+  esac
+}
+
 case "${1:-}" in
   up) up ;;
   down) stop_all ;;
@@ -451,8 +490,11 @@ case "${1:-}" in
     shift
     invoke "$@"
     ;;
+  leader) leader ;;
+  kill) kill_node "${2:?usage: $0 kill NODE}" ;;
+  start) start_node "${2:?usage: $0 start NODE}" ;;
   *)
-    sed -n '2,21p' "$0" >&2
+    sed -n '2,24p' "$0" >&2
     exit 2
     ;;
 esac

@@ -4,3 +4,4 @@ export * from "./features.js";
 export * from "./leaf.js";
 export * from "./model.js";
 export * from "./score.js";
+export * from "./verify.js";

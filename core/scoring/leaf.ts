@@ -10,7 +10,7 @@
  * an OpenZeppelin StandardMerkleTree leaf: keccak256(bytes.concat(keccak256(abi.encode(leaf)))). The
  * tree is core/merkle buildMerkle, so proofs verify with OpenZeppelin's MerkleProof too.
  */
-import { keccak256 } from "ethers";
+import { keccak256 } from "../keccak.js";
 
 import type { Hex, Uint64Like } from "../abiValues.js";
 import { toBytes32, toNonZeroBytes32, toUint64, UINT32_MAX } from "../abiValues.js";
@@ -142,7 +142,7 @@ export function scoreInputsHash(uids: readonly string[]): Hex {
         },
       );
   }
-  return keccak256(out) as Hex;
+  return keccak256(out);
 }
 
 function leafError(

@@ -35,6 +35,24 @@ export type AuditLeafTuple = [
   contextHash: Hex,
 ];
 
+/**
+ * Hashes remembered across leaves: an anchoring run hashes thousands of entries that name the same
+ * few purposes and (member key, operation) pairs. Pure functions of their text; bounded.
+ */
+const HASHES_KEPT = 4096;
+const purposeHashes = new Map<string, Hex>();
+const contextHashes = new Map<string, Hex>();
+
+function remembered(cache: Map<string, Hex>, key: string, hash: () => Hex): Hex {
+  let value = cache.get(key);
+  if (value === undefined) {
+    value = hash();
+    if (cache.size >= HASHES_KEPT) cache.clear();
+    cache.set(key, value);
+  }
+  return value;
+}
+
 /** The leaf tuple of an entry; throws core ValidationError when a field is malformed. */
 export function auditLeaf(entry: QueryAuditEntry): AuditLeafTuple {
   if (typeof entry.id !== "string" || entry.id.length === 0) {
@@ -43,15 +61,22 @@ export function auditLeaf(entry: QueryAuditEntry): AuditLeafTuple {
   if (typeof entry.operation !== "string") {
     throw new TypeError("audit entry operation must be a string");
   }
+  // the context memo is keyed by text: anything else is checked (and refused) as it comes
+  if (typeof entry.key !== "string") toAddress(entry.key, "key");
   return [
     toBytes32(entry.member, "member"),
     toBytes32(entry.subject, "subject"),
-    purposeHash(entry.purpose),
+    remembered(purposeHashes, entry.purpose, () => purposeHash(entry.purpose)),
     toUint64(entry.at, "at"),
     keccak256(toUtf8Bytes(entry.id)) as Hex,
-    keccak256(
-      abi.encode(["address", "string"], [toAddress(entry.key, "key"), entry.operation]),
-    ) as Hex,
+    remembered(
+      contextHashes,
+      JSON.stringify([entry.key, entry.operation]),
+      () =>
+        keccak256(
+          abi.encode(["address", "string"], [toAddress(entry.key, "key"), entry.operation]),
+        ) as Hex,
+    ),
   ];
 }
 

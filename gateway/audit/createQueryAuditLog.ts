@@ -13,7 +13,8 @@
  */
 import type { Hex } from "../../core/index.js";
 import {
-  buildMerkle,
+  createMerkleBuilder,
+  merkleLeafHash,
   purposeHash,
   toAddress,
   toBytes32,
@@ -24,7 +25,6 @@ import {
 import type { IndexerLogger } from "../../indexer/index.js";
 import { silentLogger } from "../../indexer/index.js";
 import type { QueryAuditAnchorRef, QueryAuditEntry, QueryAuditLog } from "../types.js";
-import type { AuditLeafTuple } from "./auditLeaf.js";
 import { AUDIT_LEAF_TYPES, auditLeaf } from "./auditLeaf.js";
 
 /** The sublevel the audit log keeps its keys in. */
@@ -101,6 +101,13 @@ export interface QueryAuditLogStore extends QueryAuditLog {
   pendingCount(): Promise<number>;
 }
 
+/** Entries an anchoring run handles between two turns of the event loop. */
+const SLICE = 500;
+
+function yieldToRequests(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /** `<13-digit ms>-<8-digit sequence>`. */
 export const AUDIT_ID_PATTERN = /^\d{13}-\d{8}$/;
 const ID_LENGTH = 22;
@@ -136,19 +143,44 @@ function argError(message: string, details: Record<string, unknown>): Validation
   return new ValidationError(ErrorCode.PARAMETER_INVALID, message, { details });
 }
 
+/** How many checked purposes and keys an audit log remembers (the checks hash: keccak). */
+const NORMALIZED_CACHE_SIZE = 1024;
+
+/** `normalize(value)`, remembered for the last NORMALIZED_CACHE_SIZE values that passed. */
+function memoized(normalize: (value: string) => string): (value: string) => string {
+  const seen = new Map<string, string>();
+  return (value) => {
+    const known = seen.get(value);
+    if (known !== undefined) return known;
+    const normalized = normalize(value);
+    if (seen.size >= NORMALIZED_CACHE_SIZE) seen.clear();
+    seen.set(value, normalized);
+    return normalized;
+  };
+}
+
 /** Checks and normalises an entry to record (lowercase bytes32, checksummed key). */
-function normalizeEntry(entry: Omit<QueryAuditEntry, "id">): Omit<QueryAuditEntry, "id"> {
-  purposeHash(entry.purpose); // throws NAME_INVALID on an empty purpose
-  if (typeof entry.operation !== "string" || entry.operation.length === 0) {
-    throw argError("operation must be a non-empty string", { field: "operation" });
-  }
-  return {
-    member: toBytes32(entry.member, "member"),
-    key: toAddress(entry.key, "key"),
-    subject: toBytes32(entry.subject, "subject"),
-    purpose: entry.purpose,
-    operation: entry.operation,
-    at: toUint64(entry.at, "at"),
+function createNormalizeEntry(): (
+  entry: Omit<QueryAuditEntry, "id">,
+) => Omit<QueryAuditEntry, "id"> {
+  // the same few purposes and member keys come with every read: check and hash each once
+  const checkPurpose = memoized((purpose) => {
+    purposeHash(purpose); // throws NAME_INVALID on an empty purpose
+    return purpose;
+  });
+  const checksummed = memoized((key) => toAddress(key, "key"));
+  return (entry) => {
+    if (typeof entry.operation !== "string" || entry.operation.length === 0) {
+      throw argError("operation must be a non-empty string", { field: "operation" });
+    }
+    return {
+      member: toBytes32(entry.member, "member"),
+      key: checksummed(entry.key),
+      subject: toBytes32(entry.subject, "subject"),
+      purpose: checkPurpose(entry.purpose),
+      operation: entry.operation,
+      at: toUint64(entry.at, "at"),
+    };
   };
 }
 
@@ -197,6 +229,42 @@ export function createQueryAuditLog(options: QueryAuditLogOptions): QueryAuditLo
     return formatId(ms, lastSeq);
   }
 
+  // ---------------------------------------------------------------------------------- writing
+  // Group commit: records that arrive while a batch is being written go together into the next
+  // one. Each record() resolves only once the batch holding it is written (or rejects with its
+  // error), so an entry is durable before the read it logs returns; batches are written one after
+  // another, in id order.
+  let pendingOps: AuditOp[] = [];
+  let pendingWaiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
+  let writing = false;
+
+  async function drain(): Promise<void> {
+    writing = true;
+    while (pendingOps.length > 0) {
+      const ops = pendingOps;
+      const waiters = pendingWaiters;
+      pendingOps = [];
+      pendingWaiters = [];
+      try {
+        await db.batch(ops);
+        for (const w of waiters) w.resolve();
+      } catch (error) {
+        for (const w of waiters) w.reject(error);
+      }
+    }
+    writing = false;
+  }
+
+  function write(ops: AuditOp[]): Promise<void> {
+    return new Promise((resolve, reject) => {
+      for (const op of ops) pendingOps.push(op);
+      pendingWaiters.push({ resolve, reject });
+      if (!writing) void drain();
+    });
+  }
+
+  const normalizeEntry = createNormalizeEntry();
+
   async function readRefs(ids: readonly string[]): Promise<(QueryAuditAnchorRef | null)[]> {
     if (ids.length === 0) return [];
     const refs = await db.getMany(ids.map((id) => `r:${id}`));
@@ -214,11 +282,20 @@ export function createQueryAuditLog(options: QueryAuditLogOptions): QueryAuditLo
     }
     if (ids.length === 0) return null;
     const texts = await db.getMany(ids.map((id) => `e:${id}`));
-    const entries = texts.map((text, i) => {
+    // a run covers a minute of reads: the per-entry work goes in slices, letting requests through
+    const entries: QueryAuditEntry[] = [];
+    const leafHashes: Hex[] = [];
+    for (let i = 0; i < texts.length; i++) {
+      const text = texts[i];
       if (text === undefined) throw new Error(`audit entry ${ids[i]} is missing`);
-      return fromStored(JSON.parse(text) as StoredEntry);
-    });
-    const tree = buildMerkle<AuditLeafTuple>(AUDIT_LEAF_TYPES, entries.map(auditLeaf));
+      const entry = fromStored(JSON.parse(text) as StoredEntry);
+      entries.push(entry);
+      leafHashes.push(merkleLeafHash(AUDIT_LEAF_TYPES, auditLeaf(entry)));
+      if (i % SLICE === SLICE - 1) await yieldToRequests();
+    }
+    // the tree, a slice of nodes at a time (100,000 entries are 100,000 node hashes)
+    const tree = createMerkleBuilder(leafHashes);
+    while (!tree.step(SLICE * 4)) await yieldToRequests();
     let fromAt = entries[0].at;
     let toAt = entries[0].at;
     for (const e of entries) {
@@ -240,11 +317,12 @@ export function createQueryAuditLog(options: QueryAuditLogOptions): QueryAuditLo
       txHash,
     };
     const ops: AuditOp[] = [{ type: "put", key: `a:${tree.root}`, value: JSON.stringify(record) }];
-    ids.forEach((id, i) => {
+    for (let i = 0; i < ids.length; i++) {
       const ref: QueryAuditAnchorRef = { root: tree.root, proof: tree.proof(i), txHash };
-      ops.push({ type: "put", key: `r:${id}`, value: JSON.stringify(ref) });
-      ops.push({ type: "del", key: `u:${id}` });
-    });
+      ops.push({ type: "put", key: `r:${ids[i]}`, value: JSON.stringify(ref) });
+      ops.push({ type: "del", key: `u:${ids[i]}` });
+      if (i % SLICE === SLICE - 1) await yieldToRequests();
+    }
     try {
       await db.batch(ops);
     } catch (error) {
@@ -296,7 +374,7 @@ export function createQueryAuditLog(options: QueryAuditLogOptions): QueryAuditLo
       await ready;
       const id = nextId();
       const stored: StoredEntry = { id, ...entry, at: entry.at.toString() };
-      await db.batch([
+      await write([
         { type: "put", key: `e:${id}`, value: JSON.stringify(stored) },
         { type: "put", key: `s:${entry.subject}:${id}`, value: "" },
         { type: "put", key: `m:${entry.member}:${id}`, value: "" },

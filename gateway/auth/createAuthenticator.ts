@@ -128,7 +128,8 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
         });
       }
 
-      // Membership: read at every request, never cached.
+      // Membership: read at every request, never kept here. (The node passes reads cached until the
+      // indexer's next change — gateway/cachedReads.ts — which answer as the indexer would.)
       const view = await reads.memberByKey(message.key);
       if (view === null || view.key.member.toLowerCase() !== message.member) {
         reject(AuthErrorCode.KEY_UNKNOWN, "key is not registered to this member", {

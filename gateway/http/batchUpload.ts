@@ -11,7 +11,7 @@
  * refusal nothing is written. Answers JSON: `{root, count, projected}` or
  * `{error: {code, message, details}}` with 400/401/403/404/413/415.
  */
-import type { Request, RequestHandler, Response } from "express";
+import type { RequestHandler } from "express";
 import type { Logger } from "pino";
 
 import type { Hex, RecordLeaf, RecordLeafInput } from "../../core/index.js";
@@ -19,8 +19,6 @@ import {
   CredtrailError,
   ForbiddenError,
   NotFoundError,
-  Role,
-  UnauthorizedError,
   ValidationError,
   normalizeRecordLeaf,
   toBytes32,
@@ -28,6 +26,7 @@ import {
 import type { ReadApi } from "../../indexer/index.js";
 import { GatewayErrorCode } from "../errors.js";
 import type { Authenticator } from "../types.js";
+import { readLines, refuse, uploadRoute, uploadingProvider } from "./ndjsonUpload.js";
 
 export const BATCH_UPLOAD_PATH = "/batches/:root/leaves";
 
@@ -52,69 +51,6 @@ export const UploadErrorCode = {
   LINE_TOO_LONG: "LINE_TOO_LONG",
 } as const;
 
-class UploadRefused extends Error {
-  constructor(
-    readonly status: number,
-    readonly error: CredtrailError,
-  ) {
-    super(error.message);
-  }
-}
-
-function statusOf(error: CredtrailError): number {
-  if (error instanceof UnauthorizedError) return 401;
-  if (error instanceof ForbiddenError) return 403;
-  if (error instanceof NotFoundError) return 404;
-  return 400;
-}
-
-function refuse(status: number, error: CredtrailError): never {
-  throw new UploadRefused(status, error);
-}
-
-function send(res: Response, status: number, error: CredtrailError): void {
-  if (res.headersSent) return;
-  // the rest of a refused body is not read: close the connection rather than drain it
-  res.set("connection", "close");
-  res.status(status).json({
-    error: { code: error.code, message: error.message, details: error.details ?? {} },
-  });
-}
-
-/** Reads the body line by line; calls `onLine` for each non-empty line with its 1-based number. */
-async function readLines(
-  req: Request,
-  maxLineBytes: number,
-  onLine: (line: string, lineNumber: number) => void,
-): Promise<void> {
-  let pending = "";
-  let lineNumber = 0;
-  const flush = (line: string) => {
-    lineNumber++;
-    const trimmed = line.trim();
-    if (trimmed !== "") onLine(trimmed, lineNumber);
-  };
-  req.setEncoding("utf8");
-  for await (const chunk of req as AsyncIterable<string>) {
-    pending += chunk;
-    let newline = pending.indexOf("\n");
-    while (newline !== -1) {
-      flush(pending.slice(0, newline));
-      pending = pending.slice(newline + 1);
-      newline = pending.indexOf("\n");
-    }
-    if (pending.length > maxLineBytes) {
-      refuse(
-        413,
-        new ValidationError(UploadErrorCode.LINE_TOO_LONG, `line ${lineNumber + 1} is too long`, {
-          details: { line: lineNumber + 1, maxLineBytes },
-        }),
-      );
-    }
-  }
-  flush(pending);
-}
-
 /** Times may come as JSON numbers or as decimal strings (uint64 exceeds a JSON number). */
 function leafInput(value: unknown): RecordLeafInput {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
@@ -131,109 +67,71 @@ function leafInput(value: unknown): RecordLeafInput {
 export function batchUpload(options: BatchUploadOptions): RequestHandler {
   const { authenticator, reads, upload, logger } = options;
   const maxLineBytes = options.maxLineBytes ?? 4_096;
-  return async (req, res) => {
+  return uploadRoute(logger, "batch upload", async (req, res) => {
     const began = Date.now();
-    try {
-      const principal = await authenticator.authenticate(req.headers.authorization);
-      if (principal === null) {
+    const principal = await uploadingProvider(authenticator, req, "batch files");
+    const root = toBytes32(req.params.root, "root");
+    const batch = await reads.getBatch(root);
+    if (batch === null) {
+      refuse(
+        404,
+        new NotFoundError("no batch with this root is anchored", {
+          code: GatewayErrorCode.BATCH_NOT_FOUND,
+          details: { root },
+        }),
+      );
+    }
+    if (batch.provider !== principal.memberId) {
+      refuse(
+        403,
+        new ForbiddenError("the batch is another member's", {
+          code: GatewayErrorCode.NOT_OWNER,
+          details: { root },
+        }),
+      );
+    }
+    const leaves: RecordLeaf[] = [];
+    await readLines(req, maxLineBytes, UploadErrorCode.LINE_TOO_LONG, (line, lineNumber) => {
+      if (leaves.length >= batch.count) {
         refuse(
-          401,
-          new UnauthorizedError("sign in with a member login token", {
-            code: GatewayErrorCode.UNAUTHENTICATED,
-          }),
-        );
-      }
-      if ((principal.roles & Role.PROVIDER) === 0) {
-        refuse(
-          403,
-          new ForbiddenError("only providers upload batch files", {
-            code: GatewayErrorCode.FORBIDDEN,
-          }),
-        );
-      }
-      const type = (req.headers["content-type"] ?? "").split(";")[0].trim().toLowerCase();
-      if (type !== "application/x-ndjson") {
-        refuse(
-          415,
+          400,
           new ValidationError(
-            GatewayErrorCode.UNSUPPORTED_MEDIA_TYPE,
-            "send the leaves as application/x-ndjson, one JSON leaf per line",
-            { details: { contentType: type } },
+            UploadErrorCode.TOO_MANY_LEAVES,
+            `the batch was anchored with ${batch.count} leaves; line ${lineNumber} is one more`,
+            { details: { line: lineNumber, anchored: batch.count } },
           ),
         );
       }
-      const root = toBytes32(req.params.root, "root");
-      const batch = await reads.getBatch(root);
-      if (batch === null) {
+      let value: unknown;
+      try {
+        value = JSON.parse(line);
+      } catch {
         refuse(
-          404,
-          new NotFoundError("no batch with this root is anchored", {
-            code: GatewayErrorCode.BATCH_NOT_FOUND,
-            details: { root },
+          400,
+          new ValidationError(UploadErrorCode.LEAF_INVALID, `line ${lineNumber} is not JSON`, {
+            details: { line: lineNumber },
           }),
         );
       }
-      if (batch.provider !== principal.memberId) {
+      try {
+        leaves.push(normalizeRecordLeaf(leafInput(value), leaves.length));
+      } catch (error) {
+        const cause = error instanceof CredtrailError ? error : undefined;
         refuse(
-          403,
-          new ForbiddenError("the batch is another member's", {
-            code: GatewayErrorCode.NOT_OWNER,
-            details: { root },
-          }),
+          400,
+          new ValidationError(
+            UploadErrorCode.LEAF_INVALID,
+            `line ${lineNumber}: ${cause?.message ?? "not a record leaf"}`,
+            { details: { line: lineNumber, ...cause?.details } },
+          ),
         );
       }
-      const leaves: RecordLeaf[] = [];
-      await readLines(req, maxLineBytes, (line, lineNumber) => {
-        if (leaves.length >= batch.count) {
-          refuse(
-            400,
-            new ValidationError(
-              UploadErrorCode.TOO_MANY_LEAVES,
-              `the batch was anchored with ${batch.count} leaves; line ${lineNumber} is one more`,
-              { details: { line: lineNumber, anchored: batch.count } },
-            ),
-          );
-        }
-        let value: unknown;
-        try {
-          value = JSON.parse(line);
-        } catch {
-          refuse(
-            400,
-            new ValidationError(UploadErrorCode.LEAF_INVALID, `line ${lineNumber} is not JSON`, {
-              details: { line: lineNumber },
-            }),
-          );
-        }
-        try {
-          leaves.push(normalizeRecordLeaf(leafInput(value), leaves.length));
-        } catch (error) {
-          const cause = error instanceof CredtrailError ? error : undefined;
-          refuse(
-            400,
-            new ValidationError(
-              UploadErrorCode.LEAF_INVALID,
-              `line ${lineNumber}: ${cause?.message ?? "not a record leaf"}`,
-              { details: { line: lineNumber, ...cause?.details } },
-            ),
-          );
-        }
-      });
-      const result = await upload(root, leaves);
-      logger.info(
-        { root, count: result.count, projected: result.projected, ms: Date.now() - began },
-        "gateway: batch file uploaded",
-      );
-      res.json({ root: result.root, count: result.count, projected: result.projected });
-    } catch (error) {
-      if (error instanceof UploadRefused) {
-        send(res, error.status, error.error);
-      } else if (error instanceof CredtrailError) {
-        send(res, statusOf(error), error);
-      } else {
-        logger.error({ err: error }, "gateway: batch upload failed");
-        send(res, 500, new CredtrailError(GatewayErrorCode.INTERNAL, "Unexpected error."));
-      }
-    }
-  };
+    });
+    const result = await upload(root, leaves);
+    logger.info(
+      { root, count: result.count, projected: result.projected, ms: Date.now() - began },
+      "gateway: batch file uploaded",
+    );
+    res.json({ root: result.root, count: result.count, projected: result.projected });
+  });
 }

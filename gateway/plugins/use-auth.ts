@@ -28,7 +28,8 @@ export function useAuth(
   return {
     async onRequest(payload) {
       const { request, serverContext, fetchAPI } = payload;
-      const state = states.of(request, serverContext.req.ip ?? "unknown");
+      // the per-IP rate limit, first in line, already made the request's state (and read its IP)
+      const state = states.get(request) ?? states.of(request, serverContext.req.ip ?? "unknown");
       const header = request.headers.get("authorization") ?? undefined;
       try {
         state.principal = await authenticator.authenticate(header);

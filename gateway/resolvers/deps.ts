@@ -1,6 +1,6 @@
 /** What the resolvers read from and write to. */
 import type { ConsortiumKey } from "../../core/index.js";
-import type { ReadApi } from "../../indexer/index.js";
+import type { ReadApi, ScoringService } from "../../indexer/index.js";
 import type { ForwardingWriter, LedgerWriter } from "../../ledger/types.js";
 import type { RecordRead } from "../access.js";
 import type { QueryAuditLog } from "../types.js";
@@ -26,7 +26,15 @@ export interface ResolverDeps {
   writes?: GatewayWrites;
   /** Milliseconds since the epoch. */
   clock: () => number;
+  /** The node's scoring service (absent: Subject.score is null, scoreChanged refused). */
+  scores?: ScoreReads;
 }
+
+/** What the score resolvers read from the scoring service. */
+export type ScoreReads = Pick<
+  ScoringService,
+  "getScore" | "listHistory" | "provisionalReason" | "watch"
+>;
 
 export function nowSeconds(deps: Pick<ResolverDeps, "clock">): bigint {
   return BigInt(Math.floor(deps.clock() / 1000));

@@ -10,9 +10,10 @@ import { memberResolvers } from "./members.js";
 import { metaResolvers } from "./meta.js";
 import { mutationResolvers } from "./mutations.js";
 import { relayResolvers } from "./relay.js";
+import { scoreResolvers } from "./scores.js";
 import { subjectResolvers } from "./subjects.js";
 
-export type { GatewayWrites, ResolverDeps } from "./deps.js";
+export type { GatewayWrites, ResolverDeps, ScoreReads } from "./deps.js";
 
 export function createResolvers(deps: ResolverDeps) {
   const areas = [
@@ -20,6 +21,7 @@ export function createResolvers(deps: ResolverDeps) {
     memberResolvers(deps),
     attestationResolvers(deps),
     subjectResolvers(deps),
+    scoreResolvers(deps),
     disputeResolvers(deps),
     lineageResolvers(deps),
     auditResolvers(deps),

@@ -199,9 +199,6 @@ export function subjectResolvers(deps: ResolverDeps) {
         requireRole(context, Role.REGULATOR, "Subject.consents");
         return toConnection(await reads.listConsentsBySubject(view.id, pageArgs(args)));
       },
-
-      /** Null until the verified-scores service fills it (see the Score type). */
-      score: (): null => null,
     },
 
     Consent: {

@@ -8,6 +8,7 @@ import { membersSdl } from "./members.js";
 import { metaSdl } from "./meta.js";
 import { mutationsSdl } from "./mutations.js";
 import { relaySdl } from "./relay.js";
+import { scoresSdl } from "./scores.js";
 import { subjectsSdl } from "./subjects.js";
 
 export const typeDefs = [
@@ -18,6 +19,7 @@ export const typeDefs = [
   attestationsSdl,
   disputesSdl,
   subjectsSdl,
+  scoresSdl,
   lineageSdl,
   auditSdl,
   mutationsSdl,

@@ -1,19 +1,6 @@
 import { connection } from "./connection.js";
 
 export const subjectsSdl = /* GraphQL */ `
-  """
-  A verified score with its proof. Filled by the verified-scores service; until then Subject.score is
-  null.
-  """
-  type Score {
-    value: Int!
-    grade: String!
-    verified: Boolean!
-    modelHash: String!
-    batchRoot: String
-    anchoring: Anchoring
-  }
-
   type Consent {
     consentId: ID!
     lender: ID!
@@ -37,8 +24,10 @@ export const subjectsSdl = /* GraphQL */ `
     repairs(status: RepairStatus): [Repair!]!
     "Regulators only."
     consents(first: Int, after: String): ConsentConnection!
-    "Null until the verified-scores service is running."
+    "The current score (lenders with consent and regulators; null when the subject has no records)."
     score: Score
+    "Every version of the score, newest first."
+    scoreHistory(first: Int, after: String): ScoreConnection!
   }
 
   extend type Query {

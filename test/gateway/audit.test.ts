@@ -12,6 +12,7 @@ import type { Hex } from "../../core/index.js";
 import { CredtrailError, ZERO_BYTES32 } from "../../core/index.js";
 import type {
   AnchorAuditRoot,
+  AuditDb,
   AuditLogger,
   QueryAuditLogStore,
 } from "../../gateway/audit/index.js";
@@ -127,6 +128,46 @@ describe("gateway audit log", () => {
     expect(c.key).to.equal(KEY.bank); // normalised
     expect(c).to.include({ member: M.bank, subject: subject(0), operation: "subject.score" });
     for await (const key of db.keys()) expect(key.startsWith("!audit!")).to.equal(true);
+  });
+
+  it("writes records that arrive together in one batch; a failed batch fails each of them", async () => {
+    // the store as the log sees it, counting (and failing) batches
+    let batches = 0;
+    let fail = false;
+    const counting: AuditDb = {
+      sublevel(name, options) {
+        const store = db.sublevel(name, options);
+        return {
+          get: (key) => store.get(key),
+          getMany: (keys) => store.getMany(keys),
+          keys: (range) => store.keys(range),
+          iterator: (range) => store.iterator(range),
+          batch(ops) {
+            batches++;
+            return fail ? Promise.reject(new Error("disk full")) : store.batch(ops);
+          },
+        };
+      },
+    };
+    const log = createQueryAuditLog({ db: counting, clock: () => nowMs, anchor: fakeAnchor() });
+    logs.push(Object.assign(log, { anchorFn: fakeAnchor() }));
+    await log.record(entry(0));
+    expect(batches).to.equal(1);
+    // the first goes alone; the others arrive while it is written and go together
+    const recorded = await Promise.all(Array.from({ length: 20 }, (_, i) => log.record(entry(i))));
+    expect(batches).to.equal(3);
+    const ids = recorded.map((e) => e.id);
+    expect([...ids].sort()).to.deep.equal(ids);
+    // each is readable once its record() resolved
+    expect((await log.list({ first: 100 })).items).to.have.length(21);
+
+    fail = true;
+    const outcomes = await Promise.allSettled([log.record(entry(30)), log.record(entry(31))]);
+    expect(outcomes.map((o) => o.status)).to.deep.equal(["rejected", "rejected"]);
+    fail = false;
+    expect((await log.list({ first: 100 })).items).to.have.length(21);
+    await log.record(entry(32));
+    expect((await log.list({ first: 100 })).items).to.have.length(22);
   });
 
   it("works over a sublevel of the node's database too", async () => {
