@@ -3,6 +3,7 @@
  * durable with a journal, because the simulated network itself keeps its state in memory only.
  *
  *   node --import tsx scripts/local/chain.ts --dir .data/local/chain [--port 8545]
+ *                                            [--unlimited-contract-size]   (tests under coverage)
  *
  * Every call that changes the chain (a transaction, a mined block) is appended to
  * `<dir>/journal.ndjson` with the number, hash and timestamp of the block it made. On the next
@@ -117,7 +118,13 @@ function rpcError(id: unknown, code: number, message: string) {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { dir: { type: "string" }, port: { type: "string" }, host: { type: "string" } },
+    options: {
+      dir: { type: "string" },
+      port: { type: "string" },
+      host: { type: "string" },
+      // coverage-instrumented contracts (hardhat test --coverage) exceed the 24 KiB limit
+      "unlimited-contract-size": { type: "boolean" },
+    },
   });
   if (values.dir === undefined) fail("--dir is required");
   const port = Number(values.port ?? "8545");
@@ -136,7 +143,10 @@ async function main(): Promise<void> {
   const { initialDate } = JSON.parse(readFileSync(genesisFile, "utf8")) as { initialDate: string };
   const connection = await network.create({
     network: "node",
-    override: { initialDate, allowUnlimitedContractSize: false },
+    override: {
+      initialDate,
+      allowUnlimitedContractSize: values["unlimited-contract-size"] === true,
+    },
   });
   const provider = connection.provider as unknown as Provider;
   await replay(provider, readJournal(journalFile));

@@ -140,6 +140,8 @@ async function main(): Promise<void> {
       fresh: { type: "boolean" },
       "exit-when-ready": { type: "boolean" },
       "anchor-interval": { type: "string" },
+      // tests under coverage: instrumented contracts exceed the 24 KiB limit
+      "unlimited-contract-size": { type: "boolean" },
     },
   });
   const data = path.resolve(ROOT, values.data ?? ".data/local");
@@ -184,7 +186,14 @@ async function main(): Promise<void> {
     children.push(
       await start(
         "the chain",
-        ["scripts/local/chain.ts", "--dir", path.join(data, "chain"), "--port", String(chainPort)],
+        [
+          "scripts/local/chain.ts",
+          "--dir",
+          path.join(data, "chain"),
+          "--port",
+          String(chainPort),
+          ...(values["unlimited-contract-size"] === true ? ["--unlimited-contract-size"] : []),
+        ],
         {},
         path.join(data, "logs", "chain.log"),
         (line) => line.startsWith("listening"),

@@ -48,7 +48,7 @@ describe("verifyScore (core) with the EVM score reader", function () {
     // the batch leaf has no ledger record of its own: only its contents and proof show it exists
     expect(failed(v)).to.deep.equal(["inputs.ledger"]);
     expect(v.checks.find((c) => c.name === "inputs.ledger")?.detail).to.match(
-      /not on the ledger \(a batch leaf needs its record/,
+      /not on the ledger \(a batch leaf needs its Merkle proof/,
     );
     const recompute = v.checks.find((c) => c.name === "recompute");
     expect(recompute?.status).to.equal("skipped");

@@ -89,6 +89,8 @@ describe("end to end: the local consortium as separate processes (make up)", fun
         "40",
         "--anchor-interval",
         String(ANCHOR_SECONDS),
+        // under `hardhat test --coverage` the contracts are instrumented and exceed 24 KiB
+        "--unlimited-contract-size",
       ],
       { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] },
     );
@@ -455,7 +457,12 @@ describe("end to end: the local consortium as separate processes (make up)", fun
     );
     expect(afterRevoke.inputs).to.have.length(4);
     await relay("bankA", "openDispute", "openDispute", [penaltyUid, penaltyUid]);
-    await relay("market", "answerDispute", "answerDispute", [penaltyUid, 1, penaltyUid]);
+    const answered = await relay("market", "answerDispute", "answerDispute", [
+      penaltyUid,
+      1,
+      penaltyUid,
+    ]);
+    await indexed(answered.blockNumber);
     const disputes = ok(await gql("regulator", `{ disputes(first: 50) { nodes { uid status } } }`))
       .disputes as { nodes: { uid: string; status: string }[] };
     expect(disputes.nodes.find((d) => d.uid === penaltyUid)?.status).to.equal("ANSWERED");
