@@ -312,11 +312,14 @@ async function main(): Promise<void> {
       rescoreEvaluations: r.evaluations,
       rescoreSeconds: round1(r.seconds),
       rescoreEvaluationsPerSec: Math.round(r.evaluations / r.seconds),
+      /** At this rate, the seed platform's 850,000 daily evaluations (one per enterprise). */
+      secondsFor850kSubjects: round1((850_000 * r.seconds) / r.subjects),
       syntheticFillSeconds: round1(r.fillSeconds),
       goals: {
         provisionalP99Under1s: percentile(f.provisionalMs, 99) < 1_000,
         verifiedP99WithinIntervalAndABlock: percentile(f.verifiedMs, 99) <= ANCHOR_MS + 1_000,
-        rescore850kIn5min: r.evaluations / r.seconds >= 850_000 / 300,
+        // the seed platform's 850,000 daily evaluations are subject scorings (one per enterprise)
+        rescore850kSubjectsIn5min: r.subjects / r.seconds >= 850_000 / 300,
       },
       machine: { cpus: availableParallelism(), model: cpus()[0]?.model ?? "unknown" },
     },

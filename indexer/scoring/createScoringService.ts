@@ -207,8 +207,9 @@ export async function createScoringService(
     const began = clock();
     let evaluations = 0;
     let changed = 0;
-    for (let start = 0; start < subjects.length; start += chunkSize) {
-      const chunk = subjects.slice(start, start + chunkSize);
+    // The reads of the next chunk (LevelDB's threads, decryption) run while this one is scored
+    // and written: chunks are disjoint sets of subjects.
+    const load = async (chunk: readonly Hex[]) => {
       const [attestations, currents] = await Promise.all([
         Promise.all(chunk.map((s) => subjectAttestations(indexer.store, s))),
         readCurrent(store, chunk),
@@ -225,6 +226,20 @@ export async function createScoringService(
           ),
         ),
       );
+      return { chunk, currents, checkpoint, inputs };
+    };
+    const prefetch = (start: number) => {
+      if (start >= subjects.length) return undefined;
+      const loading = load(subjects.slice(start, start + chunkSize));
+      loading.catch(() => undefined); // awaited below; no unhandled rejection meanwhile
+      return loading;
+    };
+    let next = prefetch(0);
+    for (let start = 0; start < subjects.length; start += chunkSize) {
+      const loaded = next;
+      if (loaded === undefined) break;
+      const { chunk, currents, checkpoint, inputs } = await loaded;
+      next = prefetch(start + chunkSize);
       const ops: KvOp[] = [];
       const changes: ScoreChange[] = [];
       const now = clock();
