@@ -37,9 +37,20 @@ function describe(value: unknown): string {
   return typeof value;
 }
 
-/** Whether `value` is a 32-byte hex string (either case). */
+/**
+ * Whether `value` is a 32-byte hex string: 0x and 64 hex digits (either case). A hand loop, cheaper
+ * than a RegExp: the scorer checks every record's uid with it.
+ */
 export function isBytes32(value: unknown): value is Hex {
-  return typeof value === "string" && isHexString(value, 32);
+  if (typeof value !== "string" || value.length !== 66) return false;
+  if (value.charCodeAt(0) !== 48 || value.charCodeAt(1) !== 120) return false;
+  for (let i = 2; i < 66; i++) {
+    const c = value.charCodeAt(i);
+    if (c >= 48 && c <= 57) continue;
+    const letter = c | 32; // folds A–F onto a–f
+    if (letter < 97 || letter > 102) return false;
+  }
+  return true;
 }
 
 /** Returns `value` as lowercase bytes32 hex; throws ValidationError HEX_INVALID otherwise. */

@@ -172,7 +172,7 @@ export function recoverAttestSigner(
   deadline: Uint64Like,
   signature: string,
 ): string {
-  return recover(attestDigest(domain, request, nonce, deadline), signature);
+  return recoverSigner(attestDigest(domain, request, nonce, deadline), signature);
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -223,7 +223,8 @@ export function checkSignature(signature: string): Signature {
   }
 }
 
-function recover(digest: Hex, signature: string): string {
+/** The key that signed EIP-712 `digest` (checksummed); throws SIGNATURE_INVALID if malformed. */
+export function recoverSigner(digest: Hex, signature: string): string {
   const parsed = checkSignature(signature);
   try {
     return recoverAddress(digest, parsed);
@@ -334,7 +335,7 @@ export function recoverLoginSigner(
   message: LoginMessageInput,
   signature: string,
 ): string {
-  return recover(loginDigest(domain, message), signature);
+  return recoverSigner(loginDigest(domain, message), signature);
 }
 
 export interface VerifyLoginParams {

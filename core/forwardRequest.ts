@@ -7,12 +7,12 @@
  * The forwarder's nonces are per signer and sequential (read them with `forwarder.nonces(from)`);
  * the deadline (unix seconds, uint48) bounds how long a signed request can be relayed.
  */
-import { TypedDataEncoder, recoverAddress } from "ethers";
+import { TypedDataEncoder } from "ethers";
 
 import type { Hex, Uint64Like } from "./abiValues.js";
 import { toAddress, toHexBytes, toUint } from "./abiValues.js";
 import type { Eip712Types, RegistryDomain, TypedDataSigner } from "./eip712.js";
-import { checkSignature } from "./eip712.js";
+import { checkSignature, recoverSigner } from "./eip712.js";
 import { ErrorCode, ValidationError } from "./errors.js";
 
 export const FORWARDER_DOMAIN_NAME = "credtrail-forwarder";
@@ -133,13 +133,5 @@ export function recoverForwardRequestSigner(
   input: ForwardRequestInput,
   signature: string,
 ): string {
-  const digest = forwardRequestDigest(domain, input);
-  const parsed = checkSignature(signature);
-  try {
-    return recoverAddress(digest, parsed);
-  } catch (cause) {
-    throw new ValidationError(ErrorCode.SIGNATURE_INVALID, "no key recovers from this signature", {
-      cause,
-    });
-  }
+  return recoverSigner(forwardRequestDigest(domain, input), signature);
 }

@@ -7,7 +7,7 @@
  *   derived uid     = keccak256(abi.encode(DERIVATION_TAG, schema, subject, dataHash, deriver, modelHash,
  *                                          uint64 observedAt, keccak256(abi.encode(bytes32[] inputs))))
  */
-import { AbiCoder, toUtf8Bytes } from "ethers";
+import { AbiCoder, getAddress, toUtf8Bytes } from "ethers";
 import { keccak256 } from "./keccak.js";
 
 import type { Hex, Uint64Like } from "./abiValues.js";
@@ -69,15 +69,29 @@ function word(value: bigint): string {
   return value.toString(16).padStart(64, "0");
 }
 
-/** keccak256(abi.encode(bytes32[] inputs)) — the dynamic-array encoding (offset, length, items). */
+/**
+ * keccak256(abi.encode(bytes32[] inputs)) — the dynamic-array encoding (offset word, length word,
+ * the uids), written out so that it costs one keccak and no ABI coder (a scoring run hashes the
+ * inputs of every subject). Throws HEX_INVALID naming the first uid that is not bytes32.
+ */
 export function inputsHash(inputs: readonly string[]): Hex {
-  if (!Array.isArray(inputs)) {
+  const given: unknown = inputs;
+  if (!Array.isArray(given)) {
     throw new ValidationError(ErrorCode.HEX_INVALID, "inputs must be an array of bytes32", {
       details: { field: "inputs" },
     });
   }
-  const uids = inputs.map((uid, i) => toBytes32(uid, `inputs[${i}]`));
-  return keccak256(abi.encode(["bytes32[]"], [uids]));
+  const out = new Uint8Array(64 + 32 * inputs.length);
+  out[31] = 0x20;
+  let length = inputs.length;
+  for (let i = 63; i >= 32 && length > 0; i--) {
+    out[i] = length & 0xff;
+    length = Math.floor(length / 256);
+  }
+  inputs.forEach((uid, i) => {
+    out.set(Buffer.from(toBytes32(uid, `inputs[${i}]`).slice(2), "hex"), 64 + 32 * i);
+  });
+  return keccak256(out);
 }
 
 /** The uid of a derived record (a score, an index) with its lineage. */
@@ -151,4 +165,15 @@ export function schemaId(definition: unknown): Hex {
 /** A scoring model's id: the hash of its canonical JSON document. */
 export function modelHash(modelDocument: unknown): Hex {
   return hashCanonical(modelDocument);
+}
+
+/**
+ * The key address of a Fabric identity: the last 20 bytes of keccak256("<mspId>\n<id>"), where id
+ * is fabric-shim's `x509::<subject DN>::<issuer DN>`; checksummed. The chaincode gives its callers
+ * this address (so governance payloads and events name keys as addresses on both ledgers), and a
+ * Fabric client computes it from its certificate.
+ */
+export function fabricKeyAddress(mspId: string, id: string): string {
+  const hash = keccak256(toUtf8Bytes(`${mspId}\n${id}`));
+  return getAddress(`0x${hash.slice(-40)}`);
 }

@@ -190,17 +190,8 @@ export function buildMerkle<T extends readonly unknown[]>(
   if (!Array.isArray(given) || values.length === 0)
     throw merkleError("a Merkle batch needs at least one leaf", {});
   const hashes = values.map((value, index) => hashEncodedLeaf(encodeLeaf(leafTypes, value, index)));
-  const byHash = new Map<Hex, number>();
-  hashes.forEach((hash, index) => {
-    const first = byHash.get(hash);
-    if (first !== undefined)
-      throw merkleError(`leaves ${first} and ${index} are identical`, {
-        index,
-        duplicateOf: first,
-      });
-    byHash.set(hash, index);
-  });
-  const tree = standardTree(hashes);
+  const tree = standardTree(hashes); // rejects duplicate leaves
+  const byHash = new Map<Hex, number>(hashes.map((hash, index) => [hash, index]));
   const stored = [...values];
   return {
     root: tree.nodes[0],
@@ -253,7 +244,10 @@ export function createMerkleBuilder(leafHashes: readonly string[]): MerkleBuilde
     }
     return hash.toLowerCase() as Hex;
   });
-  const order = hashes.map((_, i) => i).sort((a, b) => (hashes[a] < hashes[b] ? -1 : 1));
+  // stable: of equal hashes the one given first comes first (and is named as the original)
+  const order = hashes
+    .map((_, i) => i)
+    .sort((a, b) => (hashes[a] < hashes[b] ? -1 : hashes[a] > hashes[b] ? 1 : 0));
   for (let i = 1; i < n; i++) {
     if (hashes[order[i]] === hashes[order[i - 1]]) {
       throw merkleError(`leaves ${order[i - 1]} and ${order[i]} are identical`, {
@@ -363,6 +357,31 @@ export function normalizeRecordLeaf(leaf: RecordLeafInput, index?: number): Reco
   } catch (error) {
     throw recordLeafError(error, index);
   }
+}
+
+/** A record leaf with its batch root and proof, as a caller gives it (ICreditRegistry.LeafInput). */
+export interface RecordLeafProofInput extends RecordLeafInput {
+  root: string;
+  proof: readonly string[];
+}
+
+/**
+ * Checks a leaf with its proof (the record rules, the root and every proof element as bytes32;
+ * errors name `name`.root and `name`.proof[i]) and returns it in normal form: the LeafInput
+ * argument of recordLeaf and derive, on either ledger.
+ */
+export function normalizeLeafProof(leaf: RecordLeafProofInput, name = "leaf"): RecordLeafProof {
+  const fields = checkRecordFields(leaf);
+  const proof: unknown = leaf.proof;
+  if (!Array.isArray(proof))
+    throw new ValidationError(ErrorCode.HEX_INVALID, `${name}.proof must be an array of bytes32`, {
+      details: { field: `${name}.proof` },
+    });
+  return {
+    root: toBytes32(leaf.root, `${name}.root`),
+    ...fields,
+    proof: leaf.proof.map((p, i) => toBytes32(p, `${name}.proof[${i}]`)),
+  };
 }
 
 /** keccak256(bytes.concat(keccak256(abi.encode(subject, dataHash, observedAt, expiresAt, severity)))). */

@@ -14,6 +14,7 @@ import type { Hex } from "./abiValues.js";
 import { assertJsonValue, hashCanonical } from "./canonicalJson.js";
 import { CredtrailError, ErrorCode, NotFoundError, ValidationError } from "./errors.js";
 import { categoryId, schemaDefinitionString, schemaId } from "./ids.js";
+import { parseIsoDay } from "./scoring/calendar.js";
 import { Severity, severityFromName } from "./severity.js";
 
 export const FIELD_TYPES = [
@@ -88,7 +89,6 @@ export interface ValidationIssue {
 const NEGATIVE_SEVERITIES: readonly NegativeSeverityName[] = ["minor", "general", "serious"];
 const CATEGORY_PATTERN = /^[a-z][a-z0-9]*(\.[a-z][a-z0-9]*)*$/;
 const FIELD_NAME_PATTERN = /^[a-z][A-Za-z0-9]*$/;
-const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
 const HASH_PATTERN = /^0x[0-9a-f]{64}$/;
 
 // ------------------------------------------------------------------------------------------------
@@ -103,18 +103,11 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 /** Whether `value` is "YYYY-MM-DD" naming a real day of the proleptic Gregorian calendar. */
 export function isIsoDate(value: unknown): value is string {
-  if (typeof value !== "string") return false;
-  const match = DATE_PATTERN.exec(value);
-  if (match === null) return false;
-  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  if (month < 1 || month > 12 || day < 1) return false;
-  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
-  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1];
-  return day <= days;
+  return parseIsoDay(value) !== undefined;
 }
 
-/** Why `value` does not fit `field`, or undefined when it does. */
-function fieldProblem(field: FieldDefinition, value: unknown): string | undefined {
+/** Why `value` does not fit `field` (a record schema's rules), or undefined when it does. */
+export function fieldProblem(field: FieldDefinition, value: unknown): string | undefined {
   switch (field.type) {
     case "string":
       return typeof value === "string" && value.length > 0

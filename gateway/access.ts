@@ -7,12 +7,13 @@
 import type { Hex } from "../core/index.js";
 import {
   ForbiddenError,
+  NotFoundError,
   Role,
   UnauthorizedError,
   ValidationError,
-  purposeHash,
 } from "../core/index.js";
-import type { ReadApi } from "../indexer/index.js";
+import type { Batch, MemberKeyView, ReadApi } from "../indexer/index.js";
+import { cachedPurposeHash } from "./audit/auditLeaf.js";
 import type { GatewayContext } from "./context.js";
 import { GatewayErrorCode } from "./errors.js";
 import type { Principal, QueryAuditLog } from "./types.js";
@@ -56,19 +57,41 @@ export function checkPurpose(purpose: string): string {
   return purpose;
 }
 
-/** Purposes whose hash is remembered: lenders name the same few with every read (keccak256). */
-const PURPOSE_HASHES_KEPT = 256;
-const purposeHashes = new Map<string, Hex>();
-
-/** core purposeHash, remembered for the purposes in use (a pure function of the text). */
-function hashOfPurpose(purpose: string): Hex {
-  let hash = purposeHashes.get(purpose);
-  if (hash === undefined) {
-    hash = purposeHash(purpose);
-    if (purposeHashes.size >= PURPOSE_HASHES_KEPT) purposeHashes.clear();
-    purposeHashes.set(purpose, hash);
+/** `address` as an active key of `principal`'s member; throws SIGNER_NOT_MEMBER otherwise. */
+export async function requireOwnKey(
+  reads: Pick<ReadApi, "memberByKey">,
+  address: string,
+  principal: Principal,
+): Promise<MemberKeyView> {
+  const key = await reads.memberByKey(address);
+  if (key === null || !key.key.active || key.member.id !== principal.memberId) {
+    throw new ForbiddenError("the signer is not an active key of the caller's member", {
+      code: GatewayErrorCode.SIGNER_NOT_MEMBER,
+    });
   }
-  return hash;
+  return key;
+}
+
+/** The anchored batch `root`, `principal`'s own; throws BATCH_NOT_FOUND / NOT_OWNER otherwise. */
+export async function requireOwnBatch(
+  reads: Pick<ReadApi, "getBatch">,
+  root: Hex,
+  principal: Principal,
+): Promise<Batch> {
+  const batch = await reads.getBatch(root);
+  if (batch === null) {
+    throw new NotFoundError("no batch with this root is anchored", {
+      code: GatewayErrorCode.BATCH_NOT_FOUND,
+      details: { root },
+    });
+  }
+  if (batch.provider !== principal.memberId) {
+    throw new ForbiddenError("the batch is another member's", {
+      code: GatewayErrorCode.NOT_OWNER,
+      details: { root },
+    });
+  }
+  return batch;
 }
 
 /** The scope in which `principal` may read `subject` for `purpose`; throws FORBIDDEN / CONSENT_*. */
@@ -81,7 +104,11 @@ export async function subjectScope(
   if (hasAnyRole(principal, Role.REGULATOR)) return { kind: "all" };
   let refusal: ForbiddenError | undefined;
   if (hasAnyRole(principal, Role.LENDER)) {
-    const consent = await reads.findConsent(principal.memberId, subject, hashOfPurpose(purpose));
+    const consent = await reads.findConsent(
+      principal.memberId,
+      subject,
+      cachedPurposeHash(purpose),
+    );
     if (consent?.inForce === true) return { kind: "all" };
     const [code, message] =
       consent === null

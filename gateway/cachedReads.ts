@@ -12,6 +12,7 @@
  * that fails is forgotten. The values are shared between requests: callers must not mutate them.
  */
 import type { IndexerUpdate, ReadApi } from "../indexer/index.js";
+import { createExpiringLru } from "./auth/expiringLru.js";
 
 /** The reads this cache answers. */
 export type CachedReadName =
@@ -23,7 +24,7 @@ export interface ChangeSource {
 }
 
 export interface CachedReadsOptions {
-  /** Entries kept (each read's key); beyond, the oldest go first. Default 20,000. */
+  /** Entries kept (each read's key); beyond, the least recently used go first. Default 20,000. */
   maxEntries?: number;
   /** Milliseconds since the epoch (consent expiry). Default Date.now. */
   clock?: () => number;
@@ -42,12 +43,6 @@ export interface CachedReads {
   cacheStats(): CachedReadsStats;
 }
 
-interface Entry {
-  value: Promise<unknown>;
-  /** Milliseconds: not answered from the cache at or after this time. */
-  until: number;
-}
-
 /** `reads` with the hot reads cached (a proxy: every other member is the original's). */
 export function createCachedReads<R extends Pick<ReadApi, CachedReadName>>(
   reads: R,
@@ -59,7 +54,8 @@ export function createCachedReads<R extends Pick<ReadApi, CachedReadName>>(
     throw new RangeError("maxEntries must be a positive integer");
   }
   const clock = options.clock ?? Date.now;
-  const entries = new Map<string, Entry>();
+  // each entry holds the read's promise; it expires (Infinity while pending) at the answer's time
+  const entries = createExpiringLru<Promise<unknown>>(maxEntries);
   const stats = { hits: 0, misses: 0, clears: 0 };
   let closed = false;
   const unsubscribe = changes.subscribe(() => {
@@ -73,25 +69,22 @@ export function createCachedReads<R extends Pick<ReadApi, CachedReadName>>(
     until: (value: T) => number = () => Number.POSITIVE_INFINITY,
   ): Promise<T> {
     if (closed) return read();
-    const entry = entries.get(key);
-    if (entry !== undefined && clock() < entry.until) {
+    const kept = entries.get(key, clock());
+    if (kept !== undefined) {
       stats.hits++;
-      return entry.value as Promise<T>;
+      return kept as Promise<T>;
     }
     stats.misses++;
-    if (entries.size >= maxEntries) {
-      const oldest = entries.keys().next();
-      if (oldest.done !== true) entries.delete(oldest.value);
-    }
     const value = read();
-    const fresh: Entry = { value, until: Number.POSITIVE_INFINITY };
-    entries.set(key, fresh);
+    entries.set(key, value, Number.POSITIVE_INFINITY);
+    // only while this read is still the entry (a change may have cleared it meanwhile)
+    const isEntry = (): boolean => entries.get(key, Number.NEGATIVE_INFINITY) === value;
     value.then(
       (v) => {
-        fresh.until = until(v);
+        if (isEntry()) entries.set(key, value, until(v));
       },
       () => {
-        if (entries.get(key) === fresh) entries.delete(key);
+        if (isEntry()) entries.delete(key);
       },
     );
     return value;

@@ -6,6 +6,7 @@
 import type { Hex } from "../../core/index.js";
 import {
   ACTION_KIND_NAMES,
+  categoryId,
   isParameterName,
   memberId,
   PARAMETER_DEFAULTS,
@@ -36,7 +37,6 @@ import {
   approveProposal,
   createProposal,
   executeProposal,
-  loadProposal,
   openProposal,
   ProposalKeys,
   revokeKey,
@@ -50,8 +50,6 @@ import type { ConsortiumConfig } from "./membership.js";
 import {
   authorize,
   callerActor,
-  findKey,
-  findMember,
   findSchema,
   Keys,
   loadConfig,
@@ -223,7 +221,7 @@ export class ConsortiumContract extends CredtrailContract {
       fail("ConsortiumInvalidSchema", { schema });
     }
     if ((await findSchema(tx, schema)) !== undefined) fail("ConsortiumSchemaExists", { schema });
-    const category = keccak256(toUtf8Bytes(categoryName)) as Hex;
+    const category = categoryId(categoryName);
     const config = await loadConfig(tx);
     const index = config.schemaCount + 1;
     await tx.put(Keys.schema(tx, schema), {
@@ -276,13 +274,13 @@ export class ConsortiumContract extends CredtrailContract {
   @Transaction(false)
   @Returns("string")
   async member(ctx: CredtrailContext, id: string): Promise<string> {
-    return stableJson((await findMember(ctx.tx, bytes32Arg(id, "id"))) ?? null);
+    return ctx.tx.json(Keys.member(ctx.tx, bytes32Arg(id, "id")));
   }
 
   @Transaction(false)
   @Returns("string")
   async keyOf(ctx: CredtrailContext, key: string): Promise<string> {
-    return stableJson((await findKey(ctx.tx, addressArg(key, "key"))) ?? null);
+    return ctx.tx.json(Keys.key(ctx.tx, addressArg(key, "key")));
   }
 
   @Transaction(false)
@@ -309,20 +307,20 @@ export class ConsortiumContract extends CredtrailContract {
   @Transaction(false)
   @Returns("string")
   async schema(ctx: CredtrailContext, schema: string): Promise<string> {
-    return stableJson((await findSchema(ctx.tx, bytes32Arg(schema, "schema"))) ?? null);
+    return ctx.tx.json(Keys.schema(ctx.tx, bytes32Arg(schema, "schema")));
   }
 
   @Transaction(false)
   @Returns("string")
   async model(ctx: CredtrailContext, modelHash: string): Promise<string> {
     const tx = ctx.tx;
-    return stableJson((await tx.get(Keys.model(tx, bytes32Arg(modelHash, "modelHash")))) ?? null);
+    return tx.json(Keys.model(tx, bytes32Arg(modelHash, "modelHash")));
   }
 
   @Transaction(false)
   @Returns("string")
   async proposal(ctx: CredtrailContext, proposalId: string): Promise<string> {
-    return stableJson((await loadProposal(ctx.tx, uint64Arg(proposalId, "proposalId"))) ?? null);
+    return ctx.tx.json(ProposalKeys.proposal(ctx.tx, uint64Arg(proposalId, "proposalId")));
   }
 
   @Transaction(false)

@@ -6,9 +6,9 @@ import type { GovernanceAction, Hex } from "../../core/index.js";
 import {
   ACTION_KIND_NAMES,
   ALL_ROLES,
+  checkParameterValue,
+  CredtrailError,
   decodeAction,
-  MAX_PARAMETER_SECONDS,
-  MIN_TIMED_PARAMETER_SECONDS,
   PARAMETER_KEYS,
   ProposalStatus,
   Role,
@@ -110,9 +110,12 @@ function checkThreshold(config: ConsortiumConfig, threshold: number): void {
   }
 }
 
+/** core's checkParameterValue, failing with Consortium's error. */
 function checkParameter(name: ParameterName, value: bigint): void {
-  const timed = name === "disputePeriod" || name === "votingPeriod";
-  if (value > MAX_PARAMETER_SECONDS || (timed && value < MIN_TIMED_PARAMETER_SECONDS)) {
+  try {
+    checkParameterValue(name, value);
+  } catch (error) {
+    if (!(error instanceof CredtrailError)) throw error;
     fail("ConsortiumInvalidParameter", { name: PARAMETER_KEYS[name], value });
   }
 }
@@ -280,7 +283,7 @@ async function executeAction(tx: Tx, action: GovernanceAction): Promise<void> {
 // Proposals
 // ------------------------------------------------------------------------------------------------
 
-export async function loadProposal(tx: Tx, id: bigint): Promise<ProposalState | undefined> {
+async function loadProposal(tx: Tx, id: bigint): Promise<ProposalState | undefined> {
   return tx.get<ProposalState>(ProposalKeys.proposal(tx, id));
 }
 

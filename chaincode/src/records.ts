@@ -6,12 +6,16 @@
 import type { Hex } from "../../core/index.js";
 import {
   attestationUid,
+  MAX_TIMESTAMP,
+  merkleLeafHash,
   RECORD_LEAF_TYPES,
   RecordStatus,
   Role,
+  Severity,
+  verifyMerkle,
   ZERO_BYTES32,
 } from "../../core/index.js";
-import { AbiCoder, concat, keccak256, ZeroAddress } from "ethers";
+import { ZeroAddress } from "ethers";
 
 import { arrayArg, bytes32Arg, field, objectArg, smallUintArg, uint64Arg } from "./args.js";
 import { fail } from "./errors.js";
@@ -19,15 +23,10 @@ import type { Actor } from "./membership.js";
 import { authorize, authorizeProvider, hasActiveRole, isAccredited } from "./membership.js";
 import type { Tx } from "./tx.js";
 
-const abi = AbiCoder.defaultAbiCoder();
-
 /** Clock skew tolerated between a provider's observation time and the ledger (1 hour). */
 export const MAX_CLOCK_SKEW = 3_600n;
 /** Inputs of one derived record at most. */
 export const MAX_INPUTS = 128;
-/** Largest stored timestamp (uint40 on the EVM). */
-export const MAX_TIMESTAMP = (1n << 40n) - 1n;
-const MAX_SEVERITY = 3;
 
 export interface RecordState {
   uid: Hex;
@@ -100,31 +99,34 @@ export const RecordKeys = {
 // Arguments
 // ------------------------------------------------------------------------------------------------
 
+/** The record fields of a request or a leaf (types only; checkRecordFields has the rules). */
+function parseRecordFields(
+  o: Record<string, unknown>,
+  name: string,
+): Omit<LeafArg, "root" | "proof"> {
+  return {
+    subject: bytes32Arg(field(o, "subject"), `${name}.subject`),
+    dataHash: bytes32Arg(field(o, "dataHash"), `${name}.dataHash`),
+    observedAt: uint64Arg(field(o, "observedAt"), `${name}.observedAt`),
+    expiresAt: uint64Arg(field(o, "expiresAt"), `${name}.expiresAt`),
+    severity: smallUintArg(field(o, "severity"), 8, `${name}.severity`),
+  };
+}
+
 export function parseRequest(value: unknown, name: string): AttestationRequestArg {
   const r = objectArg(value, name);
-  return {
-    schema: bytes32Arg(field(r, "schema"), `${name}.schema`),
-    subject: bytes32Arg(field(r, "subject"), `${name}.subject`),
-    dataHash: bytes32Arg(field(r, "dataHash"), `${name}.dataHash`),
-    observedAt: uint64Arg(field(r, "observedAt"), `${name}.observedAt`),
-    expiresAt: uint64Arg(field(r, "expiresAt"), `${name}.expiresAt`),
-    severity: smallUintArg(field(r, "severity"), 8, `${name}.severity`),
-  };
+  const schema = bytes32Arg(field(r, "schema"), `${name}.schema`);
+  return { schema, ...parseRecordFields(r, name) };
 }
 
 export function parseLeaf(value: unknown, name: string): LeafArg {
   const l = objectArg(value, name);
-  return {
-    root: bytes32Arg(field(l, "root"), `${name}.root`),
-    subject: bytes32Arg(field(l, "subject"), `${name}.subject`),
-    dataHash: bytes32Arg(field(l, "dataHash"), `${name}.dataHash`),
-    observedAt: uint64Arg(field(l, "observedAt"), `${name}.observedAt`),
-    expiresAt: uint64Arg(field(l, "expiresAt"), `${name}.expiresAt`),
-    severity: smallUintArg(field(l, "severity"), 8, `${name}.severity`),
-    proof: arrayArg(field(l, "proof"), `${name}.proof`).map((p, i) =>
-      bytes32Arg(p, `${name}.proof[${i}]`),
-    ),
-  };
+  const root = bytes32Arg(field(l, "root"), `${name}.root`);
+  const fields = parseRecordFields(l, name);
+  const proof = arrayArg(field(l, "proof"), `${name}.proof`).map((p, i) =>
+    bytes32Arg(p, `${name}.proof[${i}]`),
+  );
+  return { root, ...fields, proof };
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -150,7 +152,7 @@ export function checkRecordFields(
   ) {
     fail("RegistryInvalidTimes", { observedAt, expiresAt });
   }
-  if (severity > MAX_SEVERITY) fail("RegistryInvalidSeverity", { severity });
+  if (severity > Severity.Serious) fail("RegistryInvalidSeverity", { severity });
 }
 
 export async function findRecord(tx: Tx, uid: string): Promise<RecordState | undefined> {
@@ -250,37 +252,22 @@ export const NO_RELAYER = ZeroAddress;
 // Batch leaves
 // ------------------------------------------------------------------------------------------------
 
-/** OpenZeppelin StandardMerkleTree leaf: keccak256(keccak256(abi.encode(leaf values))). */
-export function leafHash(leaf: LeafArg): Hex {
-  const encoded = abi.encode(RECORD_LEAF_TYPES, [
-    leaf.subject,
-    leaf.dataHash,
-    leaf.observedAt,
-    leaf.expiresAt,
-    leaf.severity,
-  ]);
-  return keccak256(keccak256(encoded)) as Hex;
+function leafTuple(leaf: LeafArg): unknown[] {
+  return [leaf.subject, leaf.dataHash, leaf.observedAt, leaf.expiresAt, leaf.severity];
 }
 
-/** OpenZeppelin MerkleProof.processProof: sorted-pair keccak256 up the proof. */
-export function processProof(proof: readonly Hex[], leaf: Hex): Hex {
-  let computed = leaf;
-  for (const sibling of proof) {
-    const [a, b] = BigInt(computed) < BigInt(sibling) ? [computed, sibling] : [sibling, computed];
-    computed = keccak256(concat([a, b])) as Hex;
-  }
-  return computed;
-}
-
+/** Whether the leaf is in the tree with its root (core's StandardMerkleTree check). */
 export function verifyLeafProof(leaf: LeafArg): boolean {
-  return processProof(leaf.proof, leafHash(leaf)) === leaf.root;
+  return verifyMerkle(RECORD_LEAF_TYPES, leaf.root, leafTuple(leaf), leaf.proof);
 }
 
 /** CreditRegistry._leafUid: checks the proof and the record fields; returns the leaf's uid. */
 export function leafUid(tx: Tx, b: BatchState, leaf: LeafArg): Hex {
-  const hash = leafHash(leaf);
-  if (processProof(leaf.proof, hash) !== leaf.root) {
-    fail("RegistryInvalidProof", { root: leaf.root, leaf: hash });
+  if (!verifyLeafProof(leaf)) {
+    fail("RegistryInvalidProof", {
+      root: leaf.root,
+      leaf: merkleLeafHash(RECORD_LEAF_TYPES, leafTuple(leaf)),
+    });
   }
   checkRecordFields(
     tx,
@@ -363,14 +350,21 @@ export async function checkInputs(
 // Ownership
 // ------------------------------------------------------------------------------------------------
 
+/** The caller, as SCORER for a derived record or PROVIDER otherwise, must be `r`'s owner. */
+export async function ownerActor(tx: Tx, r: RecordState): Promise<Actor> {
+  const actor = await authorize(tx, r.derived ? Role.SCORER : Role.PROVIDER);
+  if (r.owner !== actor.member.id)
+    fail("RegistryNotOwner", { uid: r.uid, member: actor.member.id });
+  return actor;
+}
+
 /**
  * The caller's member must own the active record `uid` (providers their attestations, scorers
  * their derived records): CreditRegistry._ownedActive.
  */
 export async function ownedActive(tx: Tx, uid: Hex): Promise<{ r: RecordState; actor: Actor }> {
   const r = await existingRecord(tx, uid);
-  const actor = await authorize(tx, r.derived ? Role.SCORER : Role.PROVIDER);
-  if (r.owner !== actor.member.id) fail("RegistryNotOwner", { uid, member: actor.member.id });
+  const actor = await ownerActor(tx, r);
   const status = await statusOf(tx, r);
   if (status !== RecordStatus.Active) fail("RegistryNotActive", { uid, status });
   return { r, actor };

@@ -11,6 +11,7 @@ import {
   CredtrailError,
   derivedUid,
   DisputeStatus,
+  MAX_TIMESTAMP,
   recoverAttestSigner,
   repairPeriodParameter,
   RecordStatus,
@@ -56,9 +57,9 @@ import {
   findRecord,
   leafUid,
   liveBatch,
-  MAX_TIMESTAMP,
   NO_RELAYER,
   ownedActive,
+  ownerActor,
   parseLeaf,
   parseRequest,
   putRecord,
@@ -420,8 +421,7 @@ export class RegistryContract extends CredtrailContract {
     const response = bytes32Arg(responseHash, "responseHash");
     if (result === 0 || result > 2) fail("RegistryInvalidOutcome", { outcome: result });
     const r = await existingRecord(tx, id);
-    const actor = await authorize(tx, r.derived ? Role.SCORER : Role.PROVIDER);
-    if (r.owner !== actor.member.id) fail("RegistryNotOwner", { uid: id, member: actor.member.id });
+    const actor = await ownerActor(tx, r);
     const d = await this.openDisputeOf(ctx, id);
     if (tx.now > BigInt(d.deadline))
       fail("RegistryDisputeOverdue", { uid: id, deadline: d.deadline });
@@ -725,7 +725,7 @@ export class RegistryContract extends CredtrailContract {
   @Transaction(false)
   @Returns("string")
   async batch(ctx: CredtrailContext, root: string): Promise<string> {
-    return stableJson((await findBatch(ctx.tx, bytes32Arg(root, "root"))) ?? null);
+    return ctx.tx.json(RecordKeys.batch(ctx.tx, bytes32Arg(root, "root")));
   }
 
   /** Whether a leaf (JSON LeafInput) is in its anchored batch. */
@@ -741,30 +741,28 @@ export class RegistryContract extends CredtrailContract {
   @Returns("string")
   async dispute(ctx: CredtrailContext, uid: string): Promise<string> {
     const tx = ctx.tx;
-    return stableJson((await tx.get(RecordKeys.dispute(tx, bytes32Arg(uid, "uid")))) ?? null);
+    return tx.json(RecordKeys.dispute(tx, bytes32Arg(uid, "uid")));
   }
 
   @Transaction(false)
   @Returns("string")
   async repair(ctx: CredtrailContext, uid: string): Promise<string> {
     const tx = ctx.tx;
-    return stableJson((await tx.get(RecordKeys.repair(tx, bytes32Arg(uid, "uid")))) ?? null);
+    return tx.json(RecordKeys.repair(tx, bytes32Arg(uid, "uid")));
   }
 
   @Transaction(false)
   @Returns("string")
   async scoreBatch(ctx: CredtrailContext, root: string): Promise<string> {
     const tx = ctx.tx;
-    return stableJson((await tx.get(RecordKeys.scoreBatch(tx, bytes32Arg(root, "root")))) ?? null);
+    return tx.json(RecordKeys.scoreBatch(tx, bytes32Arg(root, "root")));
   }
 
   @Transaction(false)
   @Returns("string")
   async consent(ctx: CredtrailContext, consentId: string): Promise<string> {
     const tx = ctx.tx;
-    return stableJson(
-      (await tx.get(RecordKeys.consent(tx, bytes32Arg(consentId, "consentId")))) ?? null,
-    );
+    return tx.json(RecordKeys.consent(tx, bytes32Arg(consentId, "consentId")));
   }
 
   /** Whether `lender`'s consent for `subject` and `purposeHash` is in force at the tx time. */
@@ -790,7 +788,7 @@ export class RegistryContract extends CredtrailContract {
   @Returns("string")
   async auditAnchor(ctx: CredtrailContext, root: string): Promise<string> {
     const tx = ctx.tx;
-    return stableJson((await tx.get(RecordKeys.auditAnchor(tx, bytes32Arg(root, "root")))) ?? null);
+    return tx.json(RecordKeys.auditAnchor(tx, bytes32Arg(root, "root")));
   }
 
   @Transaction(false)

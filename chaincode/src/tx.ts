@@ -86,6 +86,11 @@ export class Tx {
     return text === undefined ? undefined : (JSON.parse(text) as T);
   }
 
+  /** The value of `key` as the canonical JSON it is stored as, or "null" (for reads). */
+  async json(key: string): Promise<string> {
+    return (await this.getText(key)) ?? "null";
+  }
+
   async has(key: string): Promise<boolean> {
     return (await this.getText(key)) !== undefined;
   }

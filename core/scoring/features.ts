@@ -10,6 +10,7 @@
  * sums and tie-breaks do not depend on the order the caller gives them in.
  */
 import type { Hex, Uint64Like } from "../abiValues.js";
+import { isBytes32 } from "../abiValues.js";
 import { ErrorCode, ValidationError } from "../errors.js";
 import {
   addMonths,
@@ -209,19 +210,6 @@ export function compileFeatures(model: ScorecardModel): CompiledFeatures {
 // Inputs
 // ------------------------------------------------------------------------------------------------
 
-/** Whether `value` is 0x and 64 hex digits (a hand loop: cheaper than a RegExp, run per record). */
-function isBytes32Hex(value: unknown): value is string {
-  if (typeof value !== "string" || value.length !== 66) return false;
-  if (value.charCodeAt(0) !== 48 || (value.charCodeAt(1) | 32) !== 120) return false;
-  for (let i = 2; i < 66; i++) {
-    const c = value.charCodeAt(i);
-    if (c >= 48 && c <= 57) continue;
-    const letter = c | 32; // folds A–F onto a–f
-    if (letter < 97 || letter > 102) return false;
-  }
-  return true;
-}
-
 function inputError(message: string, details: Record<string, unknown>): ValidationError {
   return new ValidationError(ScoringErrorCode.SCORE_INPUT_INVALID, message, { details });
 }
@@ -256,7 +244,7 @@ function normalize(input: ScoringInput, index: number): Normalized {
   if (typeof input !== "object" || input === null)
     throw inputError(`inputs[${index}] must be an object`, { index });
   const { uid, schema, record, status, disputed } = input;
-  if (!isBytes32Hex(uid))
+  if (!isBytes32(uid))
     throw inputError(`inputs[${index}].uid must be 32 bytes of 0x-prefixed hex`, {
       index,
       field: "uid",
@@ -555,7 +543,7 @@ export function computeFeatures(
   const asOfDay = localDay(asOf, compiled.dayOffsetMinutes);
   let subject: Hex | null = null;
   if (options.subject !== undefined) {
-    if (!isBytes32Hex(options.subject))
+    if (!isBytes32(options.subject))
       throw inputError("subject must be 32 bytes of 0x-prefixed hex", { field: "subject" });
     subject = options.subject.toLowerCase() as Hex;
   }
@@ -583,7 +571,7 @@ export function computeFeatures(
     const recordSubject = input.record.subject;
     if (recordSubject !== subject) {
       // the common case (lowercase, as records are hashed) skips the checks after the first record
-      if (!isBytes32Hex(recordSubject))
+      if (!isBytes32(recordSubject))
         throw recordError(uid, input.schema, "subject", "must be the subject id (bytes32)");
       const lower = recordSubject.toLowerCase() as Hex;
       if (subject === null) subject = lower;

@@ -5,16 +5,14 @@
  *
  *   (bytes32 subject, uint16 score, string grade, bytes32 modelHash, bytes32 inputsHash, uint64 asOfBlock)
  *
- * with inputsHash = keccak256(abi.encode(bytes32[] sorted input uids)) (core/ids inputsHash; computed
- * here by {@link scoreInputsHash}, which gives the same hash with one keccak), hashed as
+ * with inputsHash = keccak256(abi.encode(bytes32[] sorted input uids)) (core/ids inputsHash), hashed as
  * an OpenZeppelin StandardMerkleTree leaf: keccak256(bytes.concat(keccak256(abi.encode(leaf)))). The
  * tree is core/merkle buildMerkle, so proofs verify with OpenZeppelin's MerkleProof too.
  */
-import { keccak256 } from "../keccak.js";
-
 import type { Hex, Uint64Like } from "../abiValues.js";
 import { toBytes32, toNonZeroBytes32, toUint64, UINT32_MAX } from "../abiValues.js";
 import { CredtrailError, ErrorCode, ValidationError } from "../errors.js";
+import { inputsHash } from "../ids.js";
 import type { MerkleBatch } from "../merkle.js";
 import { buildMerkle, merkleLeafHash, verifyMerkle } from "../merkle.js";
 import type { ScoreGrade } from "./model.js";
@@ -85,65 +83,8 @@ export interface ScoreBatchTree {
   indexOfSubject(subject: string): number;
 }
 
-const HEX_VALUES: Int8Array = (() => {
-  const table = new Int8Array(128).fill(-1);
-  for (let i = 0; i < 16; i++) {
-    table["0123456789abcdef".charCodeAt(i)] = i;
-    table["0123456789ABCDEF".charCodeAt(i)] = i;
-  }
-  return table;
-})();
-
-/** Writes bytes32 hex `uid` into `out` at `offset`; false when it is not 0x and 64 hex digits. */
-function writeBytes32(uid: unknown, out: Uint8Array, offset: number): boolean {
-  if (
-    typeof uid !== "string" ||
-    uid.length !== 66 ||
-    uid[0] !== "0" ||
-    (uid[1] !== "x" && uid[1] !== "X")
-  )
-    return false;
-  for (let i = 0; i < 32; i++) {
-    const hi = uid.charCodeAt(2 + 2 * i);
-    const lo = uid.charCodeAt(3 + 2 * i);
-    const a = hi < 128 ? HEX_VALUES[hi] : -1;
-    const b = lo < 128 ? HEX_VALUES[lo] : -1;
-    if (a < 0 || b < 0) return false;
-    out[offset + i] = (a << 4) | b;
-  }
-  return true;
-}
-
-/**
- * keccak256(abi.encode(bytes32[] uids)) — equal to core/ids inputsHash, written out (offset word,
- * length word, the uids) so that hashing a subject's inputs costs one keccak and no ABI coder.
- * Throws HEX_INVALID naming the first uid that is not bytes32.
- */
-export function scoreInputsHash(uids: readonly string[]): Hex {
-  const given: unknown = uids;
-  if (!Array.isArray(given))
-    throw new ValidationError(ErrorCode.HEX_INVALID, "inputs must be an array of bytes32", {
-      details: { field: "inputs" },
-    });
-  const out = new Uint8Array(64 + 32 * uids.length);
-  out[31] = 0x20;
-  let length = uids.length;
-  for (let i = 63; i >= 32 && length > 0; i--) {
-    out[i] = length & 0xff;
-    length = Math.floor(length / 256);
-  }
-  for (let i = 0; i < uids.length; i++) {
-    if (!writeBytes32(uids[i], out, 64 + 32 * i))
-      throw new ValidationError(
-        ErrorCode.HEX_INVALID,
-        `inputs[${i}] must be 32 bytes of 0x-prefixed hex`,
-        {
-          details: { field: `inputs[${i}]` },
-        },
-      );
-  }
-  return keccak256(out);
-}
+/** core/ids {@link inputsHash} under its scoring name (the same function, not a second one). */
+export const scoreInputsHash: (uids: readonly string[]) => Hex = inputsHash;
 
 function leafError(
   message: string,
@@ -221,7 +162,7 @@ export function scoreLeafOf(result: ScoreResult, asOfBlock?: Uint64Like): ScoreL
     score: result.value,
     grade: result.grade,
     modelHash: result.modelHash,
-    inputsHash: scoreInputsHash(result.inputUids),
+    inputsHash: inputsHash(result.inputUids),
     asOfBlock: block,
   });
 }

@@ -13,7 +13,7 @@ import { assertJsonValue, canonicalJson } from "../canonicalJson.js";
 import { ValidationError } from "../errors.js";
 import { modelHash } from "../ids.js";
 import type { FieldDefinition, SchemaDefinition } from "../schemas.js";
-import { isIsoDate, SCHEMAS } from "../schemas.js";
+import { fieldProblem, SCHEMAS } from "../schemas.js";
 
 /** Error codes of the scoring module (not yet in core/errors ErrorCode). */
 export const ScoringErrorCode = {
@@ -273,29 +273,6 @@ function isNumericField(field: FieldDefinition | undefined): boolean {
   return field !== undefined && (field.type === "integer" || field.type === "number");
 }
 
-/** Whether `value` is a possible value of `field` (the record schema's rules). */
-function fitsField(field: FieldDefinition, value: unknown): boolean {
-  switch (field.type) {
-    case "string":
-      return typeof value === "string" && value.length > 0;
-    case "boolean":
-      return typeof value === "boolean";
-    case "date":
-      return isIsoDate(value);
-    case "hash":
-      return typeof value === "string" && /^0x[0-9a-f]{64}$/.test(value);
-    case "enum":
-      return typeof value === "string" && (field.values ?? []).includes(value);
-    case "integer":
-    case "number":
-      return (
-        (field.type === "integer" ? Number.isSafeInteger(value) : Number.isFinite(value)) &&
-        (field.min === undefined || (value as number) >= field.min) &&
-        (field.max === undefined || (value as number) <= field.max)
-      );
-  }
-}
-
 function fieldOf(definition: SchemaDefinition, name: unknown): FieldDefinition | undefined {
   return typeof name === "string" ? definition.fields.find((f) => f.name === name) : undefined;
 }
@@ -427,7 +404,7 @@ function checkCondition(
     return;
   }
   const test = tests[0];
-  if (test === "equals" && !fitsField(field, value.equals))
+  if (test === "equals" && fieldProblem(field, value.equals) !== undefined)
     issues.add(`${path}.equals`, `is not a possible value of ${field.name}`);
   if (
     (test === "min" || test === "max") &&

@@ -17,14 +17,14 @@
  * Every field of the response is covered by at least one check. No I/O here: the reader does it.
  */
 import type { Hex } from "../abiValues.js";
-import { isBytes32 } from "../abiValues.js";
-import { ErrorCode, ValidationError } from "../errors.js";
-import { attestationUid, schemaId } from "../ids.js";
+import { isBytes32, toUint64 } from "../abiValues.js";
+import { ValidationError } from "../errors.js";
+import { attestationUid, inputsHash, schemaId } from "../ids.js";
 import { recordLeafUid, verifyRecordProof } from "../merkle.js";
 import { Role } from "../roles.js";
 import { recordDataHash, recordSeverity } from "../schemas.js";
 import type { ScoringInput } from "./features.js";
-import { scoreInputsHash, scoreLeafHash, verifyScoreProof } from "./leaf.js";
+import { scoreLeafHash, verifyScoreProof } from "./leaf.js";
 import type { ScoreLeafInput } from "./leaf.js";
 import { schemaDefinitionByName, SCORE_GRADES } from "./model.js";
 import type { CompiledScorecard } from "./score.js";
@@ -516,7 +516,7 @@ function leafOf(r: ScoreResponse): ScoreLeafInput {
     score: r.value,
     grade: r.grade,
     modelHash: r.model,
-    inputsHash: scoreInputsHash(r.inputs),
+    inputsHash: inputsHash(r.inputs),
     asOfBlock: r.asOfBlock,
   };
 }
@@ -591,11 +591,12 @@ async function anchorChecks(
   checks.check("asOf", asOf, `asOf ${r.asOf} is the timestamp of block ${r.asOfBlock}`);
 }
 
+/** A record's timestamp as core {@link toUint64} takes it, also from a decimal string (JSON). */
 function uint(value: bigint | number | string, name: string): bigint {
-  if (typeof value === "bigint" && value >= 0n) return value;
-  if (typeof value === "number" && Number.isSafeInteger(value) && value >= 0) return BigInt(value);
-  if (typeof value === "string" && /^\d{1,20}$/.test(value)) return BigInt(value);
-  throw new ValidationError(ErrorCode.INTEGER_INVALID, `${name} must be a non-negative integer`);
+  return toUint64(
+    typeof value === "string" && /^\d{1,20}$/.test(value) ? BigInt(value) : value,
+    name,
+  );
 }
 
 /** The uid the caller's record hashes to (and, for a batch leaf, the batch that holds it). */

@@ -53,6 +53,14 @@ function remembered(cache: Map<string, Hex>, key: string, hash: () => Hex): Hex 
   return value;
 }
 
+/**
+ * core purposeHash, remembered for the purposes in use (lenders name the same few with every read,
+ * and every audit entry names one). The one memo of it in the gateway (access checks use it too).
+ */
+export function cachedPurposeHash(purpose: string): Hex {
+  return remembered(purposeHashes, purpose, () => purposeHash(purpose));
+}
+
 /** The leaf tuple of an entry; throws core ValidationError when a field is malformed. */
 export function auditLeaf(entry: QueryAuditEntry): AuditLeafTuple {
   if (typeof entry.id !== "string" || entry.id.length === 0) {
@@ -66,7 +74,7 @@ export function auditLeaf(entry: QueryAuditEntry): AuditLeafTuple {
   return [
     toBytes32(entry.member, "member"),
     toBytes32(entry.subject, "subject"),
-    remembered(purposeHashes, entry.purpose, () => purposeHash(entry.purpose)),
+    cachedPurposeHash(entry.purpose),
     toUint64(entry.at, "at"),
     keccak256(toUtf8Bytes(entry.id)) as Hex,
     remembered(

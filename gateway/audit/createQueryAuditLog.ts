@@ -15,7 +15,6 @@ import type { Hex } from "../../core/index.js";
 import {
   createMerkleBuilder,
   merkleLeafHash,
-  purposeHash,
   toAddress,
   toBytes32,
   toUint64,
@@ -25,7 +24,7 @@ import {
 import type { IndexerLogger } from "../../indexer/index.js";
 import { silentLogger } from "../../indexer/index.js";
 import type { QueryAuditAnchorRef, QueryAuditEntry, QueryAuditLog } from "../types.js";
-import { AUDIT_LEAF_TYPES, auditLeaf } from "./auditLeaf.js";
+import { AUDIT_LEAF_TYPES, auditLeaf, cachedPurposeHash } from "./auditLeaf.js";
 
 /** The sublevel the audit log keeps its keys in. */
 export const AUDIT_SUBLEVEL = "audit";
@@ -143,7 +142,7 @@ function argError(message: string, details: Record<string, unknown>): Validation
   return new ValidationError(ErrorCode.PARAMETER_INVALID, message, { details });
 }
 
-/** How many checked purposes and keys an audit log remembers (the checks hash: keccak). */
+/** How many checked member keys an audit log remembers (the checksum hashes: keccak). */
 const NORMALIZED_CACHE_SIZE = 1024;
 
 /** `normalize(value)`, remembered for the last NORMALIZED_CACHE_SIZE values that passed. */
@@ -163,13 +162,11 @@ function memoized(normalize: (value: string) => string): (value: string) => stri
 function createNormalizeEntry(): (
   entry: Omit<QueryAuditEntry, "id">,
 ) => Omit<QueryAuditEntry, "id"> {
-  // the same few purposes and member keys come with every read: check and hash each once
-  const checkPurpose = memoized((purpose) => {
-    purposeHash(purpose); // throws NAME_INVALID on an empty purpose
-    return purpose;
-  });
+  // the same few member keys come with every read: checksum each once
   const checksummed = memoized((key) => toAddress(key, "key"));
   return (entry) => {
+    // throws NAME_INVALID on an empty purpose; the hash is remembered for the leaf (auditLeaf)
+    cachedPurposeHash(entry.purpose);
     if (typeof entry.operation !== "string" || entry.operation.length === 0) {
       throw argError("operation must be a non-empty string", { field: "operation" });
     }
@@ -177,7 +174,7 @@ function createNormalizeEntry(): (
       member: toBytes32(entry.member, "member"),
       key: checksummed(entry.key),
       subject: toBytes32(entry.subject, "subject"),
-      purpose: checkPurpose(entry.purpose),
+      purpose: entry.purpose,
       operation: entry.operation,
       at: toUint64(entry.at, "at"),
     };

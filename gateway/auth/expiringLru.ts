@@ -1,12 +1,14 @@
 /**
  * A bounded least-recently-used map whose entries also expire at a given time. Used to cache
- * verified token signatures until the token expires.
+ * verified token signatures until the token expires, and the gateway's cached reads.
  */
 export interface ExpiringLru<V> {
   /** The value, when present and `now` is before its expiry (refreshes its recency). */
   get(key: string, now: number): V | undefined;
   /** Stores `value` until `expiresAt` (same unit as `now`), evicting the least recently used. */
   set(key: string, value: V, expiresAt: number): void;
+  /** Forgets `key`. */
+  delete(key: string): void;
   readonly size: number;
   clear(): void;
 }
@@ -35,6 +37,9 @@ export function createExpiringLru<V>(capacity: number): ExpiringLru<V> {
         entries.delete(oldest.value);
       }
       entries.set(key, { value, expiresAt });
+    },
+    delete(key) {
+      entries.delete(key);
     },
     get size() {
       return entries.size;

@@ -17,14 +17,12 @@ import type { Logger } from "pino";
 import type { Hex, RecordLeaf, RecordLeafInput } from "../../core/index.js";
 import {
   CredtrailError,
-  ForbiddenError,
-  NotFoundError,
   ValidationError,
   normalizeRecordLeaf,
   toBytes32,
 } from "../../core/index.js";
 import type { ReadApi } from "../../indexer/index.js";
-import { GatewayErrorCode } from "../errors.js";
+import { requireOwnBatch } from "../access.js";
 import type { Authenticator } from "../types.js";
 import { readLines, refuse, uploadRoute, uploadingProvider } from "./ndjsonUpload.js";
 
@@ -71,25 +69,8 @@ export function batchUpload(options: BatchUploadOptions): RequestHandler {
     const began = Date.now();
     const principal = await uploadingProvider(authenticator, req, "batch files");
     const root = toBytes32(req.params.root, "root");
-    const batch = await reads.getBatch(root);
-    if (batch === null) {
-      refuse(
-        404,
-        new NotFoundError("no batch with this root is anchored", {
-          code: GatewayErrorCode.BATCH_NOT_FOUND,
-          details: { root },
-        }),
-      );
-    }
-    if (batch.provider !== principal.memberId) {
-      refuse(
-        403,
-        new ForbiddenError("the batch is another member's", {
-          code: GatewayErrorCode.NOT_OWNER,
-          details: { root },
-        }),
-      );
-    }
+    // 404 BATCH_NOT_FOUND, 403 NOT_OWNER (uploadRoute answers by the error's class)
+    const batch = await requireOwnBatch(reads, root, principal);
     const leaves: RecordLeaf[] = [];
     await readLines(req, maxLineBytes, UploadErrorCode.LINE_TOO_LONG, (line, lineNumber) => {
       if (leaves.length >= batch.count) {

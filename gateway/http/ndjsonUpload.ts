@@ -15,6 +15,7 @@ import {
   UnauthorizedError,
   ValidationError,
 } from "../../core/index.js";
+import { hasAnyRole } from "../access.js";
 import { GatewayErrorCode } from "../errors.js";
 import type { Authenticator, Principal } from "../types.js";
 
@@ -97,7 +98,7 @@ export async function uploadingProvider(
       }),
     );
   }
-  if ((principal.roles & Role.PROVIDER) === 0) {
+  if (!hasAnyRole(principal, Role.PROVIDER)) {
     refuse(
       403,
       new ForbiddenError(`only providers upload ${what}`, { code: GatewayErrorCode.FORBIDDEN }),

@@ -18,7 +18,7 @@ import {
   recoverAttestSigner,
   registryDomain,
 } from "../../core/index.js";
-import { requireRole } from "../access.js";
+import { requireOwnKey, requireRole } from "../access.js";
 import type { GatewayContext } from "../context.js";
 import { GatewayErrorCode } from "../errors.js";
 import type { ResolverDeps } from "./deps.js";
@@ -104,12 +104,7 @@ export function mutationResolvers(deps: ResolverDeps) {
             },
           );
         }
-        const key = await deps.reads.memberByKey(signer);
-        if (key === null || !key.key.active || key.member.id !== principal.memberId) {
-          throw new ForbiddenError("the signer is not an active key of the caller's member", {
-            code: GatewayErrorCode.SIGNER_NOT_MEMBER,
-          });
-        }
+        const key = await requireOwnKey(deps.reads, signer, principal);
         const schema = await deps.reads.getSchema(message.schema);
         if (schema === null) {
           throw new NotFoundError("no schema with this id is registered", {

@@ -23,7 +23,7 @@ import type { RegistryCall } from "../../ledger/index.js";
 import { decodeRegistryCall } from "../../ledger/index.js";
 import type { ForwardingWriter, Receipt } from "../../ledger/types.js";
 import type { Principal } from "../types.js";
-import { requirePrincipal, requireRole } from "../access.js";
+import { requireOwnBatch, requireOwnKey, requirePrincipal, requireRole } from "../access.js";
 import type { GatewayContext } from "../context.js";
 import { GatewayErrorCode } from "../errors.js";
 import type { ResolverDeps } from "./deps.js";
@@ -121,20 +121,7 @@ export function relayResolvers(deps: ResolverDeps) {
   ): Promise<void> {
     if (owned === null) return;
     if (owned === "batch") {
-      const root = toBytes32(call.args.root, "root");
-      const batch = await deps.reads.getBatch(root);
-      if (batch === null) {
-        throw new NotFoundError("no batch with this root is anchored", {
-          code: GatewayErrorCode.BATCH_NOT_FOUND,
-          details: { root },
-        });
-      }
-      if (batch.provider !== principal.memberId) {
-        throw new ForbiddenError("the batch is another member's", {
-          code: GatewayErrorCode.NOT_OWNER,
-          details: { root },
-        });
-      }
+      await requireOwnBatch(deps.reads, toBytes32(call.args.root, "root"), principal);
       return;
     }
     const uid = toBytes32(call.args.uid, "uid");
@@ -194,12 +181,7 @@ export function relayResolvers(deps: ResolverDeps) {
         details: { from: request.from, recovered },
       });
     }
-    const key = await deps.reads.memberByKey(request.from);
-    if (key === null || !key.key.active || key.member.id !== principal.memberId) {
-      throw new ForbiddenError("the signer is not an active key of the caller's member", {
-        code: GatewayErrorCode.SIGNER_NOT_MEMBER,
-      });
-    }
+    await requireOwnKey(deps.reads, request.from, principal);
     const expected = await forwarding.forwarderNonce(request.from);
     if (request.nonce !== expected) {
       throw new ConflictError("the nonce is not the forwarder's next one for this key", {

@@ -9,6 +9,7 @@ import {
   NotFoundError,
   ValidationError,
   hashCanonical,
+  isBytes32,
   validateRecord,
 } from "../../core/index.js";
 import type { ReadApi } from "../readModels.js";
@@ -34,8 +35,6 @@ export interface CheckedRecord {
   record: JsonObject;
 }
 
-const BYTES32 = /^0x[0-9a-fA-F]{64}$/;
-
 /** Checks one upload; throws a CredtrailError with one of the codes above or RECORD_INVALID. */
 export async function checkRecordContents(
   deps: { reads: Pick<ReadApi, "getAttestation">; schemas: SchemaDefinitions },
@@ -43,7 +42,7 @@ export async function checkRecordContents(
   uid: unknown,
   record: unknown,
 ): Promise<CheckedRecord> {
-  if (typeof uid !== "string" || !BYTES32.test(uid))
+  if (!isBytes32(uid))
     throw new ValidationError(
       RecordContentsErrorCode.UID_INVALID,
       "uid must be 32 bytes of 0x-prefixed hex",

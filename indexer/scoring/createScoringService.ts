@@ -21,6 +21,7 @@ import { CredtrailError, buildScoreBatch } from "../../core/index.js";
 import type { LedgerWriter } from "../../ledger/types.js";
 import { decodeValue, encodeValue } from "../codec.js";
 import type { IndexerUpdate } from "../createIndexer.js";
+import { prefixEnd } from "../keys.js";
 import type { KvOp, KvStore } from "../kvStore.js";
 import { createLevelStore } from "../kvStore.js";
 import type { IndexerLogger } from "../logger.js";
@@ -36,7 +37,7 @@ import { computeSubjectScore, sameScore, storedScoreOf } from "./scoreSubject.js
 import type { ScoreChange, ScoringStatus, StoredScore, StoredScoreProof } from "./scoreTypes.js";
 import { scoringInputs, subjectAttestations } from "./scoringInputs.js";
 import type { AnchoredBatch, ScoringMeta, SentBatch } from "./scoringKeys.js";
-import { SCORING_SUBLEVEL, familyEnd, scoringKeys } from "./scoringKeys.js";
+import { SCORING_SUBLEVEL, scoringKeys } from "./scoringKeys.js";
 import {
   expiredSubjects,
   indexedSubjects,
@@ -158,7 +159,7 @@ export async function createScoringService(
   const pending = new Set<Hex>();
   for await (const key of store.keys({
     gte: scoringKeys.pendingPrefix,
-    lt: familyEnd(scoringKeys.pendingPrefix),
+    lt: prefixEnd(scoringKeys.pendingPrefix),
   }))
     pending.add(key.slice(scoringKeys.pendingPrefix.length) as Hex);
 
@@ -703,7 +704,7 @@ export async function createScoringService(
     const sentBatches: SentBatch[] = [];
     for await (const [, value] of store.entries({
       gte: scoringKeys.batchPrefix,
-      lt: familyEnd(scoringKeys.batchPrefix),
+      lt: prefixEnd(scoringKeys.batchPrefix),
     }))
       sentBatches.push(decodeValue<SentBatch>(value));
     for (const sent of sentBatches) {

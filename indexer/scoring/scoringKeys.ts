@@ -14,7 +14,7 @@
  * | `ab:<block 16>:<root>`                | AnchoredBatch  | confirmed batches, by anchoring block       |
  */
 import type { Hex } from "../../core/index.js";
-import { pad, padBlock, padTime } from "../keys.js";
+import { WIDTH, pad, padBlock, padTime, prefixEnd } from "../keys.js";
 
 export const SCORING_SUBLEVEL = "scoring";
 
@@ -22,7 +22,7 @@ export const scoringKeys = {
   meta: (): string => "m:state",
   current: (subject: Hex): string => `cur:${subject}`,
   currentPrefix: "cur:",
-  history: (subject: Hex, seq: number): string => `his:${subject}:${pad(seq, 10)}`,
+  history: (subject: Hex, seq: number): string => `his:${subject}:${pad(seq, WIDTH.seq)}`,
   historyPrefix: (subject: Hex): string => `his:${subject}:`,
   pending: (subject: Hex): string => `pen:${subject}`,
   pendingPrefix: "pen:",
@@ -33,13 +33,8 @@ export const scoringKeys = {
   anchored: (block: bigint, root: Hex): string => `ab:${padBlock(block)}:${root}`,
   /** Confirmed batches anchored after `block`. */
   anchoredAfter: (block: bigint): string => `ab:${padBlock(block + 1n)}`,
-  anchoredEnd: "ab;",
+  anchoredEnd: prefixEnd("ab:"),
 };
-
-/** The end of a key family for range scans ("cur:" → "cur;"). */
-export function familyEnd(prefix: string): string {
-  return prefix.slice(0, -1) + ";";
-}
 
 export interface ScoringMeta {
   modelHash: Hex;

@@ -17,11 +17,11 @@ import {
 } from "ethers";
 
 import {
-  checkRecordFields,
   encodeAction,
   ErrorCode,
   LedgerError,
   normalizeAttestationRequest,
+  normalizeLeafProof,
   toAddress,
   toBytes32,
   toHexBytes,
@@ -74,16 +74,7 @@ function requestStruct(input: AttestationRequestInput): ICreditRegistry.Attestat
 }
 
 function leafStruct(leaf: LeafRef, name = "leaf"): ICreditRegistry.LeafInputStruct {
-  const fields = checkRecordFields(leaf);
-  return {
-    root: toBytes32(leaf.root, `${name}.root`),
-    subject: fields.subject,
-    dataHash: fields.dataHash,
-    observedAt: fields.observedAt,
-    expiresAt: fields.expiresAt,
-    severity: fields.severity,
-    proof: leaf.proof.map((p, i) => toBytes32(p, `${name}.proof[${i}]`)),
-  };
+  return normalizeLeafProof(leaf, name);
 }
 
 function walletFor(privateKey: string, provider: JsonRpcProvider): Wallet {

@@ -35,6 +35,9 @@ export function createCommitListener(options: {
   const controller = new AbortController();
   let started: Promise<void> | undefined;
 
+  /** Why the last peer's block stream failed (undefined while blocks arrive). */
+  let lastError: unknown;
+
   async function follow(onFirst: () => void): Promise<void> {
     let next: bigint | "newest" = "newest";
     let peerIndex = 0;
@@ -45,6 +48,7 @@ export function createCommitListener(options: {
         for await (const raw of deliverBlocks(connection, seek, controller.signal)) {
           const block = parseBlock(raw);
           onFirst();
+          lastError = undefined;
           next = block.number + 1n;
           for (const tx of block.transactions) {
             const waiter = waiters.get(tx.txId);
@@ -57,8 +61,10 @@ export function createCommitListener(options: {
             });
           }
         }
-      } catch {
+      } catch (error) {
         if (controller.signal.aborted) return;
+        // moved on to the next peer; kept as the cause of a commit wait that times out
+        lastError = error;
         peerIndex++;
         await sleep(options.retryDelayMs).catch(() => undefined);
       }
@@ -80,6 +86,7 @@ export function createCommitListener(options: {
             new LedgerError(`transaction ${txId} was not committed within ${timeoutMs} ms`, {
               code: LedgerErrorCode.UNAVAILABLE,
               details: { txId },
+              cause: lastError,
             }),
           );
         }, timeoutMs);

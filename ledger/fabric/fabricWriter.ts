@@ -19,10 +19,10 @@
 import { setTimeout as sleep } from "node:timers/promises";
 
 import {
-  checkRecordFields,
   encodeAction,
   LedgerError,
   normalizeAttestationRequest,
+  normalizeLeafProof,
   toAddress,
   toBytes32,
   toHexBytes,
@@ -112,16 +112,8 @@ function requestJson(input: AttestationRequestInput): Record<string, unknown> {
 }
 
 function leafJson(leaf: LeafRef, name = "leaf"): Record<string, unknown> {
-  const fields = checkRecordFields(leaf);
-  return {
-    root: toBytes32(leaf.root, `${name}.root`),
-    subject: fields.subject,
-    dataHash: fields.dataHash,
-    observedAt: fields.observedAt.toString(),
-    expiresAt: fields.expiresAt.toString(),
-    severity: fields.severity,
-    proof: leaf.proof.map((p, i) => toBytes32(p, `${name}.proof[${i}]`)),
-  };
+  const l = normalizeLeafProof(leaf, name);
+  return { ...l, observedAt: l.observedAt.toString(), expiresAt: l.expiresAt.toString() };
 }
 
 /** A writer, plus any chaincode function by name (e.g. "Consortium:bootstrap", "Consortium:execute"). */

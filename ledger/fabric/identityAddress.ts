@@ -1,13 +1,12 @@
 /**
- * The key address the chaincode gives a Fabric identity (chaincode/src/identity.ts): the last 20
- * bytes of keccak256("<mspId>\n<id>"), where id is fabric-shim's
- * `x509::/K=v/K=v…::/K=v…` (subject and issuer attributes in certificate order, the first "/" of
- * each value escaped). Computed here from the certificate, so a writer knows its identity without
+ * The key address the chaincode gives a Fabric identity (core/ids fabricKeyAddress), where id is
+ * fabric-shim's `x509::/K=v/K=v…::/K=v…` (subject and issuer attributes in certificate order, the
+ * first "/" of each value escaped). Computed here from the certificate, so a writer knows its identity without
  * asking a peer; `FabricLedger.addressOf` asks the chaincode (`Consortium:whoAmI`).
  */
 import { X509Certificate } from "node:crypto";
 
-import { getAddress, keccak256, toUtf8Bytes } from "ethers";
+import { fabricKeyAddress } from "../../core/index.js";
 
 function formatDN(name: string): string {
   return name
@@ -23,6 +22,5 @@ function formatDN(name: string): string {
 export function fabricIdentityAddress(mspId: string, certificatePem: string): string {
   const certificate = new X509Certificate(certificatePem);
   const id = `x509::${formatDN(certificate.subject)}::${formatDN(certificate.issuer)}`;
-  const hash = keccak256(toUtf8Bytes(`${mspId}\n${id}`));
-  return getAddress(`0x${hash.slice(-40)}`);
+  return fabricKeyAddress(mspId, id);
 }

@@ -92,6 +92,30 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
     return { status: response.status, body };
   };
 
+  /** POST of an NDJSON body with the token; a refusal (with the line it names) is a CliError. */
+  const uploadNdjson = async <T>(path: string, ndjson: string, what: string): Promise<T> => {
+    const { status, body } = await send(path, {
+      method: "POST",
+      headers: {
+        "content-type": "application/x-ndjson",
+        authorization: `Bearer ${await bearer()}`,
+      },
+      body: ndjson,
+    });
+    const answer = (body ?? {}) as T & {
+      error?: { code?: string; message?: string; details?: { line?: number } };
+    };
+    if (answer.error !== undefined || status >= 400) {
+      const line = answer.error?.details?.line;
+      throw new CliError(
+        `the gateway refused ${what}${line === undefined ? "" : ` at line ${line}`}: ${answer.error?.message ?? `HTTP ${status}`}`,
+        ExitCode.FAILED,
+        answer.error?.code,
+      );
+    }
+    return answer;
+  };
+
   return {
     url: base,
     async request<T>(query: string, variables: Record<string, unknown> = {}, auth = true) {
@@ -117,52 +141,19 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
       return answer.data;
     },
     async uploadRecords(ndjson) {
-      const { status, body } = await send("/records", {
-        method: "POST",
-        headers: {
-          "content-type": "application/x-ndjson",
-          authorization: `Bearer ${await bearer()}`,
-        },
-        body: ndjson,
-      });
-      const answer = (body ?? {}) as {
-        error?: { code?: string; message?: string; details?: { line?: number } };
-        stored?: number;
-        alreadyStored?: number;
-      };
-      if (answer.error !== undefined || status >= 400) {
-        const line = answer.error?.details?.line;
-        throw new CliError(
-          `the gateway refused the record contents${line === undefined ? "" : ` at line ${line}`}: ${answer.error?.message ?? `HTTP ${status}`}`,
-          ExitCode.FAILED,
-          answer.error?.code,
-        );
-      }
+      const answer = await uploadNdjson<{ stored?: number; alreadyStored?: number }>(
+        "/records",
+        ndjson,
+        "the record contents",
+      );
       return { stored: answer.stored ?? 0, alreadyStored: answer.alreadyStored ?? 0 };
     },
     async uploadLeaves(root, ndjson) {
-      const { status, body } = await send(`/batches/${root}/leaves`, {
-        method: "POST",
-        headers: {
-          "content-type": "application/x-ndjson",
-          authorization: `Bearer ${await bearer()}`,
-        },
-        body: ndjson,
-      });
-      const answer = (body ?? {}) as {
-        error?: { code?: string; message?: string; details?: { line?: number } };
-        root?: string;
-        count?: number;
-        projected?: boolean;
-      };
-      if (answer.error !== undefined || status >= 400) {
-        const line = answer.error?.details?.line;
-        throw new CliError(
-          `the gateway refused the leaves${line === undefined ? "" : ` at line ${line}`}: ${answer.error?.message ?? `HTTP ${status}`}`,
-          ExitCode.FAILED,
-          answer.error?.code,
-        );
-      }
+      const answer = await uploadNdjson<{ root?: string; count?: number; projected?: boolean }>(
+        `/batches/${root}/leaves`,
+        ndjson,
+        "the leaves",
+      );
       return {
         root: answer.root ?? root,
         count: answer.count ?? 0,

@@ -14,8 +14,10 @@ import {
   purposeHash,
   DisputeOutcome,
 } from "../../core/index.js";
-import { bearer, createLoginToken } from "../../gateway/auth/index.js";
 import type { LedgerWriter } from "../../ledger/index.js";
+import { CliError } from "../cli/errors.js";
+import { createGatewayClient, type GatewayClient } from "../cli/gatewayClient.js";
+import { leavesNdjson, uploadWhenIndexed } from "../cli/submit/submitFile.js";
 import type { DemoMemberName } from "./consortium.js";
 import { DEMO_MEMBERS, demoKeys } from "./consortium.js";
 import type { DemoData, DemoRecord } from "./demoData.js";
@@ -47,40 +49,26 @@ export interface LoadOptions {
   log: (message: string) => void;
 }
 
-async function postNdjson(
-  url: string,
-  token: string,
-  lines: string[],
-): Promise<Record<string, unknown>> {
-  const response = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/x-ndjson", authorization: bearer(token) },
-    body: `${lines.join("\n")}\n`,
-  });
-  const body = (await response.json()) as Record<string, unknown>;
-  if (!response.ok) {
-    throw new Error(`${url}: HTTP ${response.status} ${JSON.stringify(body.error ?? body)}`);
-  }
-  return body;
-}
-
 export async function loadDemo(options: LoadOptions): Promise<{ consentSubjects: Hex[] }> {
   const { data, writer, log, base } = options;
   const keys = demoKeys();
-  const tokens = new Map<DemoMemberName, string>();
-  const token = async (name: DemoMemberName) => {
-    let t = tokens.get(name);
-    if (t === undefined) {
-      t = await createLoginToken(new Wallet(keys[name]), {
-        chainId: options.chainId,
-        member: memberId(DEMO_MEMBERS[name].name),
+  // the CLI's gateway client: login tokens of the member's key, NDJSON uploads
+  const clients = new Map<DemoMemberName, GatewayClient>();
+  const gateway = (name: DemoMemberName): GatewayClient => {
+    let client = clients.get(name);
+    if (client === undefined) {
+      const wallet = new Wallet(keys[name]);
+      client = createGatewayClient({
+        url: base,
         audience: options.audience,
-        lifetimeSeconds: 3_600,
-        now: BigInt(Math.floor(Date.now() / 1000)),
+        signer: () => wallet,
+        member: () => Promise.resolve(memberId(DEMO_MEMBERS[name].name)),
+        chainId: () => Promise.resolve(options.chainId),
+        now: () => BigInt(Math.floor(Date.now() / 1000)),
       });
-      tokens.set(name, t);
+      clients.set(name, client);
     }
-    return t;
+    return client;
   };
   const contents: Record<string, { uid: Hex; record: unknown }[]> = {};
   const keep = (provider: DemoMemberName, uid: Hex, r: DemoRecord) => {
@@ -112,25 +100,8 @@ export async function loadDemo(options: LoadOptions): Promise<{ consentSubjects:
       batch.length,
       `credtrail-demo://${category}`,
     );
-    const lines = batch.leaves.map((leaf) =>
-      JSON.stringify({
-        subject: leaf.subject,
-        dataHash: leaf.dataHash,
-        observedAt: String(leaf.observedAt),
-        expiresAt: String(leaf.expiresAt),
-        severity: leaf.severity,
-      }),
-    );
     // the node must have indexed the anchor before it takes the file
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await postNdjson(`${base}/batches/${batch.root}/leaves`, await token(provider), lines);
-        break;
-      } catch (error) {
-        if (attempt > 50 || !String(error).includes("BATCH_NOT_FOUND")) throw error;
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    }
+    await uploadWhenIndexed(gateway(provider), batch.root, leavesNdjson(batch.leaves));
     const anchor = {
       schema: options.schemas[category],
       provider: memberId(DEMO_MEMBERS[provider].name),
@@ -174,11 +145,12 @@ export async function loadDemo(options: LoadOptions): Promise<{ consentSubjects:
       const lines = items.slice(i, i + 5_000).map((item) => JSON.stringify(item));
       for (let attempt = 0; ; attempt++) {
         try {
-          await postNdjson(`${base}/records`, await token(provider as DemoMemberName), lines);
+          await gateway(provider as DemoMemberName).uploadRecords(`${lines.join("\n")}\n`);
           break;
         } catch (error) {
           // the last attestations may not be indexed yet
-          if (attempt > 50 || !/NOT_INDEXED|NOT_FOUND/.test(String(error))) throw error;
+          const code = error instanceof CliError ? error.code : undefined;
+          if (attempt > 50 || !/NOT_INDEXED|NOT_FOUND/.test(code ?? "")) throw error;
           await new Promise((r) => setTimeout(r, 200));
         }
       }

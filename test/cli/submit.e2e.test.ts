@@ -10,23 +10,15 @@ import path from "node:path";
 
 import { expect } from "chai";
 import { JsonRpcProvider, Wallet } from "ethers";
-import pino from "pino";
-import { Registry } from "prom-client";
 
 import { completeUscc, type Hex } from "../../core/index.js";
-import { createAuthenticator } from "../../gateway/auth/index.js";
-import { createGateway, type Gateway } from "../../gateway/index.js";
+import type { Gateway } from "../../gateway/index.js";
 import { createIndexer, type Indexer } from "../../indexer/index.js";
-import {
-  createEvmLedger,
-  createEvmScoreReader,
-  type EvmLedger,
-  type EvmScoreReader,
-} from "../../ledger/index.js";
-import { deployTestConsortium, TEST_KEYS, type TestConsortium } from "../helpers/evmConsortium.js";
-import { startHardhatNode, type HardhatNode } from "../helpers/hardhatNode.js";
+import { createEvmScoreReader, type EvmLedger, type EvmScoreReader } from "../../ledger/index.js";
+import { TEST_KEYS, type TestConsortium } from "../helpers/evmConsortium.js";
+import { createRelayGateway, startTestLedger } from "../helpers/evmGateway.js";
+import type { HardhatNode } from "../helpers/hardhatNode.js";
 import { tempDirs } from "../indexer/fixtures.js";
-import { memoryAuditLog } from "../gateway/world.js";
 import { runCli, type CliRun } from "./runCli.js";
 
 const AUDIENCE = "credtrail-cli-test";
@@ -73,47 +65,19 @@ describe("credtrail submit on a gateway node", function () {
   let base: string[];
 
   before(async () => {
-    node = await startHardhatNode();
-    c = await deployTestConsortium(node.url);
-    ledger = await createEvmLedger({
-      rpcUrl: node.url,
-      addresses: c.addresses,
-      pollIntervalMs: 20,
-    });
+    ({ node, c, ledger } = await startTestLedger());
     indexer = await createIndexer({
       db: await dirs.make(),
       ledger,
       fromBlock: BigInt(c.deployBlock - 1),
     });
     indexer.start();
-    const nodeWriter = ledger.writer(TEST_KEYS.operator);
-    gateway = createGateway({
+    gateway = createRelayGateway({
       indexer,
-      authenticator: createAuthenticator({
-        reads: indexer,
-        chainId: c.chainId,
-        audience: AUDIENCE,
-        clock: Date.now,
-      }),
-      auditLog: memoryAuditLog(),
-      logger: pino({ level: "silent" }),
-      metrics: new Registry(),
-      batchUploads: (root, leaves) => indexer.uploadBatchLeaves(root, leaves),
-      writes: {
-        writer: nodeWriter,
-        chainId: c.chainId,
-        registry: c.addresses.registry,
-        forwarding: nodeWriter,
-      },
-      config: {
-        host: "127.0.0.1",
-        port: 0,
-        production: true,
-        maxLagSeconds: 30,
-        rateLimit: { perMinute: 100_000 },
-        maxBodyBytes: 1024 * 1024,
-      },
-      clock: Date.now,
+      consortium: c,
+      audience: AUDIENCE,
+      writer: ledger.writer(TEST_KEYS.operator),
+      maxBodyBytes: 1024 * 1024,
     });
     const { url } = await gateway.start();
     reader = createEvmScoreReader({ rpcUrl: node.url, addresses: c.addresses, chainId: c.chainId });

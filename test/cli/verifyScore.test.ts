@@ -203,76 +203,23 @@ describe("verifyScore (core) with the EVM score reader", function () {
 
     it("--json prints the checks as JSON", async () => {
       const run = await runCli(
-        ["--json", "verify", ...args],
+        [
+          "--json",
+          "verify",
+          ...args,
+          "--model",
+          path.join(dir, "model.json"),
+          "--records",
+          path.join(dir, "records.json"),
+        ],
         {},
         { stdin: JSON.stringify(s.response) },
       );
       const result = JSON.parse(run.stdout) as { ok: boolean; checks: { name: string }[] };
       expect(result.checks.map((c) => c.name)).to.include("recompute");
-      expect(run.code).to.equal(result.ok ? 0 : 1);
-    });
-  });
-
-  describe("credtrail verify (the CLI, as a process)", () => {
-    let dir: string;
-    let args: string[];
-    before(() => {
-      dir = mkdtempSync(path.join(tmpdir(), "credtrail-verify-"));
-      writeFileSync(path.join(dir, "model.json"), JSON.stringify(s.model));
-      writeFileSync(path.join(dir, "records.json"), JSON.stringify(s.records));
-      args = [
-        "--rpc",
-        s.node.url,
-        "--registry",
-        s.consortium.addresses.registry,
-        "--consortium",
-        s.consortium.addresses.consortium,
-      ];
-    });
-    after(() => {
-      rmSync(dir, { recursive: true, force: true });
-    });
-
-    it("prints every check passed and exits 0", async () => {
-      const file = path.join(dir, "score.json");
-      writeFileSync(file, JSON.stringify({ data: { subject: { score: s.response } } }));
-      const run = await runCli([
-        "verify",
-        file,
-        ...args,
-        "--model",
-        path.join(dir, "model.json"),
-        "--records",
-        path.join(dir, "records.json"),
-      ]);
-      expect(run.code, run.stdout + run.stderr).to.equal(0);
-      const lines = run.stdout.trimEnd().split("\n");
-      expect(
-        lines.slice(0, -1).every((l) => l.startsWith("✔ ")),
-        run.stdout,
-      ).to.equal(true);
-      expect(lines.at(-1)).to.equal("score verified against the ledger");
-    });
-
-    it("reads stdin, prints the failed check and exits 1 for a tampered score", async () => {
-      const r = clone(s.response);
-      r.value = (r.value as number) - 1;
-      const run = await runCli(["verify", ...args], {}, { stdin: JSON.stringify(r) });
-      expect(run.code).to.equal(1);
-      expect(run.stdout).to.match(/✘ leaf\s+the score hashes to leaf/);
-      expect(run.stdout).to.match(/score NOT verified/);
-      expect(run.stderr).to.equal("");
-    });
-
-    it("--json prints the checks as JSON", async () => {
-      const run = await runCli(
-        ["--json", "verify", ...args],
-        {},
-        { stdin: JSON.stringify(s.response) },
-      );
-      const result = JSON.parse(run.stdout) as { ok: boolean; checks: { name: string }[] };
-      expect(result.checks.map((c) => c.name)).to.include("recompute");
-      expect(run.code).to.equal(result.ok ? 0 : 1);
+      // a verified score: ok and exit 0 (a failed one is exit 1, tested above)
+      expect(result.ok, run.stdout).to.equal(true);
+      expect(run.code).to.equal(0);
     });
   });
 

@@ -23,7 +23,8 @@ import { outcomeOf, STEPS, type Outcome } from "./scenarios.js";
 
 interface LegResult {
   outcomes: Outcome[];
-  neutral: NeutralDump;
+  /** Set by the leg's indexing test, when it passes (an empty placeholder would compare equal). */
+  neutral?: NeutralDump;
   ms: number;
 }
 
@@ -87,11 +88,7 @@ describe("conformance: one scenario through the Ledger interface", function () {
         for (const step of STEPS)
           outcomes.push(`${step.name}: ${await outcomeOf(step.run(given(leg, "leg")))}`);
         expect(outcomes).to.deep.equal(STEPS.map((s) => `${s.name}: ${s.expect}`));
-        results.set(legSpec.name, {
-          outcomes,
-          neutral: { digest: "0x", entries: [] },
-          ms: Date.now() - started,
-        });
+        results.set(legSpec.name, { outcomes, ms: Date.now() - started });
       });
 
       it("indexes everything the ledger holds", async () => {
@@ -130,8 +127,8 @@ describe("conformance: one scenario through the Ledger interface", function () {
 
     it("both indexers end with the same ledger-neutral read models", () => {
       const [evm, fabric] = [
-        given(results.get("hardhat"), "hardhat").neutral,
-        given(results.get("fabric"), "fabric").neutral,
+        given(results.get("hardhat")?.neutral, "the hardhat leg's read models"),
+        given(results.get("fabric")?.neutral, "the fabric leg's read models"),
       ];
       expect(fabric.entries).to.deep.equal(evm.entries);
       expect(fabric.digest).to.equal(evm.digest);

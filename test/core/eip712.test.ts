@@ -20,6 +20,7 @@ import {
   attestStructHash,
   checkSignature,
   ErrorCode,
+  forwarderDomain,
   gatewayDomain,
   LOGIN_TYPE,
   LOGIN_TYPES,
@@ -27,9 +28,11 @@ import {
   memberId,
   normalizeLoginMessage,
   recoverAttestSigner,
+  recoverForwardRequestSigner,
   recoverLoginSigner,
   registryDomain,
   signAttest,
+  signForwardRequest,
   signLogin,
   UnauthorizedError,
   verifyLogin,
@@ -213,6 +216,32 @@ describe("core/eip712", () => {
       for (const s of bad)
         expectCode(
           () => recoverAttestSigner(DOMAIN, REQUEST, NONCE, DEADLINE, s),
+          ErrorCode.SIGNATURE_INVALID,
+        );
+    });
+  });
+
+  describe("ForwardRequest", () => {
+    it("signs and recovers with the same signature rules as Attest", async () => {
+      const domain = forwarderDomain(31337, other.address);
+      const request = {
+        from: wallet.address,
+        to: CONTRACT,
+        gas: 200_000n,
+        nonce: 0n,
+        deadline: DEADLINE,
+        data: "0x12345678",
+      };
+      const signed = await signForwardRequest(wallet, domain, request);
+      expect(recoverForwardRequestSigner(domain, request, signed.signature)).to.equal(
+        wallet.address,
+      );
+      expect(
+        recoverForwardRequestSigner(domain, { ...request, nonce: 1n }, signed.signature),
+      ).not.to.equal(wallet.address);
+      for (const bad of [signed.signature.slice(0, 130), `${signed.signature.slice(0, 130)}1d`])
+        expectCode(
+          () => recoverForwardRequestSigner(domain, request, bad),
           ErrorCode.SIGNATURE_INVALID,
         );
     });

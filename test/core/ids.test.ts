@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import fc from "fast-check";
-import { keccak256, toUtf8Bytes } from "ethers";
+import { getAddress, keccak256, toUtf8Bytes } from "ethers";
 
 import {
   ATTESTATION_TAG,
@@ -9,6 +9,7 @@ import {
   DERIVATION_TAG,
   derivedUid,
   ErrorCode,
+  fabricKeyAddress,
   hashCanonical,
   inputsHash,
   memberId,
@@ -244,5 +245,14 @@ describe("core/ids", () => {
       }),
       { numRuns: 100 },
     );
+  });
+
+  it('fabricKeyAddress is the last 20 bytes of keccak256("<mspId>\\n<id>"), checksummed', () => {
+    const id = "x509::/C=US/CN=user1::/C=US/CN=ca.org1.example.com";
+    const hash = keccak256(toUtf8Bytes(`Org1MSP\n${id}`));
+    const address = fabricKeyAddress("Org1MSP", id);
+    expect(address).to.equal(getAddress(`0x${hash.slice(26)}`));
+    expect(address).not.to.equal(address.toLowerCase());
+    expect(fabricKeyAddress("Org2MSP", id)).not.to.equal(address);
   });
 });

@@ -8,6 +8,7 @@ import {
   buildRecordBatch,
   ErrorCode,
   merkleLeafHash,
+  normalizeLeafProof,
   RECORD_LEAF_TYPES,
   recordLeafHash,
   recordLeafUid,
@@ -248,6 +249,35 @@ describe("core/merkle", () => {
         },
       ),
       { numRuns: 40 },
+    );
+  });
+
+  it("normalizeLeafProof: the LeafInput argument of either ledger, errors naming the field", () => {
+    const batch = buildRecordBatch([leafOf(0), leafOf(1)]);
+    const given = batch.leafProof(1);
+    const upper = {
+      ...given,
+      root: given.root.toUpperCase().replace("0X", "0x"),
+      observedAt: Number(given.observedAt),
+    };
+    expect(normalizeLeafProof(upper)).to.deep.equal(given);
+    const root = expectCode(
+      () => normalizeLeafProof({ ...given, root: "0x12" }, "leafInputs[3]"),
+      ErrorCode.HEX_INVALID,
+    );
+    expect(root.details?.field).to.equal("leafInputs[3].root");
+    const proof = expectCode(
+      () => normalizeLeafProof({ ...given, proof: [...given.proof, "0x"] }),
+      ErrorCode.HEX_INVALID,
+    );
+    expect(proof.details?.field).to.equal(`leaf.proof[${given.proof.length}]`);
+    expectCode(
+      () => normalizeLeafProof({ ...given, proof: "0x" as unknown as string[] }),
+      ErrorCode.HEX_INVALID,
+    );
+    expectCode(
+      () => normalizeLeafProof({ ...given, expiresAt: given.observedAt }),
+      ErrorCode.ATTESTATION_INVALID,
     );
   });
 });

@@ -7,8 +7,6 @@
  */
 import { expect } from "chai";
 import { Interface, Wallet } from "ethers";
-import pino from "pino";
-import { Registry } from "prom-client";
 
 import type { AttestationRequestInput, Hex, SignedForwardRequest } from "../../core/index.js";
 import {
@@ -18,21 +16,19 @@ import {
   purposeHash,
   signForwardRequest,
 } from "../../core/index.js";
-import { createAuthenticator, createLoginToken } from "../../gateway/auth/index.js";
+import { createLoginToken } from "../../gateway/auth/index.js";
 import type { Gateway } from "../../gateway/index.js";
-import { createGateway } from "../../gateway/index.js";
 import type { Indexer } from "../../indexer/index.js";
 import type { EvmLedger, EvmWriter } from "../../ledger/index.js";
-import { createEvmLedger } from "../../ledger/index.js";
 import { CreditRegistry__factory } from "../../types/ethers-contracts/factories/contracts/CreditRegistry__factory.js";
 import { createIndexer } from "../../indexer/index.js";
 import type { TestConsortium, TestKey } from "../helpers/evmConsortium.js";
-import { TEST_KEYS, TEST_MEMBERS, deployTestConsortium } from "../helpers/evmConsortium.js";
+import { TEST_KEYS, TEST_MEMBERS } from "../helpers/evmConsortium.js";
+import { createRelayGateway, startTestLedger } from "../helpers/evmGateway.js";
 import type { HardhatNode } from "../helpers/hardhatNode.js";
-import { startHardhatNode } from "../helpers/hardhatNode.js";
 import { DAY, h, recordBatch, tempDirs } from "../indexer/fixtures.js";
 import type { GqlResponse } from "./world.js";
-import { codes, gql, memoryAuditLog } from "./world.js";
+import { codes, gql } from "./world.js";
 
 const AUDIENCE = "credtrail-relay-test";
 const REGISTRY = new Interface(CreditRegistry__factory.abi);
@@ -149,13 +145,7 @@ describe("gateway relayed mutations (ERC-2771) on a Hardhat node", function () {
   }
 
   before(async () => {
-    node = await startHardhatNode();
-    c = await deployTestConsortium(node.url);
-    ledger = await createEvmLedger({
-      rpcUrl: node.url,
-      addresses: c.addresses,
-      pollIntervalMs: 20,
-    });
+    ({ node, c, ledger } = await startTestLedger());
     for (const key of Object.keys(TEST_KEYS) as TestKey[]) w[key] = ledger.writer(TEST_KEYS[key]);
     nodeWriter = w.operator;
     indexer = await createIndexer({
@@ -164,33 +154,12 @@ describe("gateway relayed mutations (ERC-2771) on a Hardhat node", function () {
       fromBlock: BigInt(c.deployBlock - 1),
     });
     indexer.start();
-    gateway = createGateway({
+    gateway = createRelayGateway({
       indexer,
-      authenticator: createAuthenticator({
-        reads: indexer,
-        chainId: c.chainId,
-        audience: AUDIENCE,
-        clock: Date.now,
-      }),
-      auditLog: memoryAuditLog(),
-      logger: pino({ level: "silent" }),
-      metrics: new Registry(),
-      batchUploads: (root, leaves) => indexer.uploadBatchLeaves(root, leaves),
-      writes: {
-        writer: nodeWriter,
-        chainId: c.chainId,
-        registry: c.addresses.registry,
-        forwarding: nodeWriter,
-      },
-      config: {
-        host: "127.0.0.1",
-        port: 0,
-        production: true,
-        maxLagSeconds: 30,
-        rateLimit: { perMinute: 100_000 },
-        maxBodyBytes: 64 * 1024,
-      },
-      clock: Date.now,
+      consortium: c,
+      audience: AUDIENCE,
+      writer: nodeWriter,
+      maxBodyBytes: 64 * 1024,
     });
     ({ url } = await gateway.start());
 

@@ -37,11 +37,11 @@ import {
   createScoringService,
 } from "../../indexer/index.js";
 import type { EvmLedger, EvmWriter } from "../../ledger/index.js";
-import { createEvmLedger } from "../../ledger/index.js";
 import type { TestConsortium, TestKey, TestMember, TestSchema } from "../helpers/evmConsortium.js";
-import { TEST_KEYS, deployTestConsortium } from "../helpers/evmConsortium.js";
+import { TEST_KEYS } from "../helpers/evmConsortium.js";
+import { startTestLedger } from "../helpers/evmGateway.js";
 import type { HardhatNode } from "../helpers/hardhatNode.js";
-import { rpc, startHardhatNode } from "../helpers/hardhatNode.js";
+import { rpc } from "../helpers/hardhatNode.js";
 import { DAY, h, tempDirs } from "../indexer/fixtures.js";
 import type { GqlResponse } from "../gateway/world.js";
 import { codes, gql, memoryAuditLog } from "../gateway/world.js";
@@ -273,13 +273,7 @@ describe("verified scores on a Hardhat node (indexer + scoring service + gateway
   }
 
   before(async () => {
-    node = await startHardhatNode();
-    c = await deployTestConsortium(node.url);
-    ledger = await createEvmLedger({
-      rpcUrl: node.url,
-      addresses: c.addresses,
-      pollIntervalMs: 20,
-    });
+    ({ node, c, ledger } = await startTestLedger());
     for (const key of Object.keys(TEST_KEYS) as TestKey[]) w[key] = ledger.writer(TEST_KEYS[key]);
     const registration = modelRegistration(defaultScorecardModel);
     await w.scorer.registerModel(registration.modelHash, "credtrail://models/credtrail.sme/1");

@@ -22,10 +22,12 @@ import {
   SCHEMAS,
   signAttest,
   type Hex,
+  type RecordLeafInput,
   type SchemaDefinition,
 } from "../../../core/index.js";
 import type { CliContext } from "../context.js";
 import { CliError, ExitCode } from "../errors.js";
+import type { GatewayClient } from "../gatewayClient.js";
 import { relay } from "../relay.js";
 import { readRows, type FileRow, type RowProblem } from "./readRows.js";
 import {
@@ -381,15 +383,32 @@ async function submitSingly(
   };
 }
 
-/** The node's indexer may not have seen the anchor yet: BATCH_NOT_FOUND is retried for a while. */
-async function uploadWhenIndexed(
-  ctx: CliContext,
+/** A batch's leaves as the NDJSON body of POST /batches/:root/leaves. */
+export function leavesNdjson(leaves: readonly RecordLeafInput[]): string {
+  const lines = leaves.map((l) =>
+    JSON.stringify({
+      subject: l.subject,
+      dataHash: l.dataHash,
+      observedAt: l.observedAt.toString(),
+      expiresAt: l.expiresAt.toString(),
+      severity: l.severity,
+    }),
+  );
+  return `${lines.join("\n")}\n`;
+}
+
+/**
+ * Uploads a batch's leaves. The node's indexer may not have seen the anchor yet: BATCH_NOT_FOUND is
+ * retried (with backoff) for a while.
+ */
+export async function uploadWhenIndexed(
+  gateway: GatewayClient,
   root: string,
   ndjson: string,
 ): Promise<{ root: string; count: number }> {
   for (let attempt = 0; ; attempt++) {
     try {
-      return await ctx.gateway().uploadLeaves(root, ndjson);
+      return await gateway.uploadLeaves(root, ndjson);
     } catch (error) {
       if (
         !(error instanceof CliError && error.code === "BATCH_NOT_FOUND") ||
@@ -452,18 +471,7 @@ async function submitBatch(
     }
   }
   if (!p.uploaded) {
-    const ndjson = leaves
-      .map((l) =>
-        JSON.stringify({
-          subject: l.subject,
-          dataHash: l.dataHash,
-          observedAt: l.observedAt.toString(),
-          expiresAt: l.expiresAt.toString(),
-          severity: l.severity,
-        }),
-      )
-      .join("\n");
-    const answer = await uploadWhenIndexed(ctx, batch.root, `${ndjson}\n`);
+    const answer = await uploadWhenIndexed(ctx.gateway(), batch.root, leavesNdjson(leaves));
     appendReceipts(p.receiptsPath, [{ type: "uploaded", root: answer.root, count: answer.count }]);
   }
   if (!p.rowsDone) {
