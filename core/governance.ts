@@ -277,6 +277,47 @@ export function decodeAction(kind: number, payload: string): GovernanceAction {
   return action;
 }
 
+/**
+ * A proposal's payload as the contracts' `abi.decode` reads it: the values of its kind, none of the
+ * action rules checked (a zero member, no role, a zero key, an unknown parameter all decode).
+ * SetParameter carries the parameter's bytes32 key. Bytes32 values are lowercase, addresses
+ * checksummed, integers bigint.
+ */
+export type ActionValues =
+  | Exclude<GovernanceAction, SetScopeAction | SetParameterAction>
+  | (Omit<SetScopeAction, "expiresAt"> & { expiresAt: bigint })
+  | { kind: "SetParameter"; key: Hex; value: bigint };
+
+/**
+ * Decodes (kind, payload) as `abi.decode` does, so that a ledger can apply the action rules in the
+ * contracts' order and fail with the contracts' errors (decodeAction checks the rules itself).
+ * Throws ACTION_INVALID for an unknown kind or a payload that is not the canonical encoding of
+ * values of that kind's types (bytes that do not decode, trailing bytes, dirty padding).
+ */
+export function decodeActionValues(kind: number, payload: string): ActionValues {
+  const name = kindName(kind, true);
+  const types = ACTION_PAYLOAD_TYPES[name];
+  let v: unknown[];
+  try {
+    v = abi.decode(types, toHexBytes(payload, "payload")).toArray(true) as unknown[];
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw actionError(`${name}: payload does not decode (${reason})`, { kind: name }, error);
+  }
+  if (abi.encode(types, v) !== payload.toLowerCase()) {
+    throw actionError(`${name}: payload is not the canonical encoding`, { kind: name });
+  }
+  if (name === "SetParameter") return { kind: name, key: v[0] as Hex, value: v[1] as bigint };
+  if (name === "SetScope")
+    return {
+      kind: name,
+      member: v[0] as string,
+      category: v[1] as string,
+      expiresAt: v[2] as bigint,
+    };
+  return fromValues(name, v) as ActionValues;
+}
+
 /** The normal form of an action (what decodeAction(encodeAction(action)) returns). */
 export function normalizeAction(action: GovernanceAction): GovernanceAction {
   const encoded = encodeAction(action);

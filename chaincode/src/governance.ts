@@ -2,14 +2,15 @@
  * Membership changes and M-of-N proposals, rule for rule as Consortium.sol: each change has a check
  * (run when proposed and again when executed) and a state change that emits its event.
  */
-import type { GovernanceAction, Hex } from "../../core/index.js";
+import type { ActionValues, Hex } from "../../core/index.js";
 import {
   ACTION_KIND_NAMES,
   ALL_ROLES,
   checkParameterValue,
   CredtrailError,
-  decodeAction,
+  decodeActionValues,
   PARAMETER_KEYS,
+  parameterName,
   ProposalStatus,
   Role,
   ZERO_BYTES32,
@@ -120,13 +121,27 @@ function checkParameter(name: ParameterName, value: bigint): void {
   }
 }
 
-/** Decodes a proposal's payload (canonical ABI encoding only), or ConsortiumInvalidAction. */
-export function decodeProposal(kind: number, payload: Hex): GovernanceAction {
+/** The parameter a SetParameter payload names, or ConsortiumUnknownParameter. */
+function knownParameter(key: Hex): ParameterName {
+  try {
+    return parameterName(key);
+  } catch (error) {
+    if (!(error instanceof CredtrailError)) throw error;
+    return fail("ConsortiumUnknownParameter", { name: key });
+  }
+}
+
+/**
+ * Decodes a proposal's payload as Consortium's abi.decode does (canonical ABI encoding only), or
+ * ConsortiumInvalidAction (where the contract reverts without a reason). The action rules are
+ * validateAction's, so that a bad action fails with the contract's error.
+ */
+export function decodeProposal(kind: number, payload: Hex): ActionValues {
   if (!Number.isInteger(kind) || kind < 0 || kind >= ACTION_KIND_NAMES.length) {
     fail("ConsortiumInvalidAction", { kind });
   }
   try {
-    return decodeAction(kind, payload);
+    return decodeActionValues(kind, payload);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     return fail("ConsortiumInvalidAction", { kind, reason });
@@ -134,7 +149,7 @@ export function decodeProposal(kind: number, payload: Hex): GovernanceAction {
 }
 
 /** Consortium._validate: the action is acceptable now (checked again at execution). */
-export async function validateAction(tx: Tx, action: GovernanceAction): Promise<void> {
+export async function validateAction(tx: Tx, action: ActionValues): Promise<void> {
   const config = await loadConfig(tx);
   switch (action.kind) {
     case "Admit":
@@ -144,7 +159,7 @@ export async function validateAction(tx: Tx, action: GovernanceAction): Promise<
       checkRoles(action.roles);
       return;
     case "SetScope":
-      await checkScope(tx, action.member as Hex, action.category as Hex, BigInt(action.expiresAt));
+      await checkScope(tx, action.member as Hex, action.category as Hex, action.expiresAt);
       return;
     case "Suspend":
       await checkSuspension(tx, config, action.member as Hex);
@@ -164,7 +179,7 @@ export async function validateAction(tx: Tx, action: GovernanceAction): Promise<
       checkThreshold(config, action.threshold);
       return;
     case "SetParameter":
-      checkParameter(action.name, BigInt(action.value));
+      checkParameter(knownParameter(action.key), action.value);
       return;
   }
 }
@@ -256,14 +271,14 @@ export async function setParameter(tx: Tx, name: ParameterName, value: bigint): 
 }
 
 /** Consortium._execute. */
-async function executeAction(tx: Tx, action: GovernanceAction): Promise<void> {
+async function executeAction(tx: Tx, action: ActionValues): Promise<void> {
   switch (action.kind) {
     case "Admit":
       return admit(tx, action.member as Hex, action.name, action.roles, action.keys);
     case "SetRoles":
       return setRoles(tx, action.member as Hex, action.roles);
     case "SetScope":
-      return setScope(tx, action.member as Hex, action.category as Hex, BigInt(action.expiresAt));
+      return setScope(tx, action.member as Hex, action.category as Hex, action.expiresAt);
     case "Suspend":
       return setSuspended(tx, action.member as Hex, true);
     case "Reinstate":
@@ -275,7 +290,7 @@ async function executeAction(tx: Tx, action: GovernanceAction): Promise<void> {
     case "SetThreshold":
       return setThreshold(tx, action.threshold);
     case "SetParameter":
-      return setParameter(tx, action.name, BigInt(action.value));
+      return setParameter(tx, knownParameter(action.key), action.value);
   }
 }
 

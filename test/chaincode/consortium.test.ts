@@ -3,7 +3,7 @@
  * events of contracts/Consortium.sol on the fake peer.
  */
 import { expect } from "chai";
-import { Wallet } from "ethers";
+import { AbiCoder, encodeBytes32String, Wallet, ZeroAddress, ZeroHash } from "ethers";
 
 import type { GovernanceAction } from "../../core/index.js";
 import {
@@ -315,6 +315,105 @@ describe("chaincode Consortium", function () {
         propose(w, w.tax, { kind: "SetThreshold", threshold: 4 }),
         "ConsortiumInvalidThreshold",
       );
+    });
+
+    it("fails a payload that breaks an action rule with Consortium.sol's error, not InvalidAction", async () => {
+      // payloads core's encodeAction refuses, written with the bare ABI coder: the rules are the
+      // chaincode's to check, in the contract's order (test/contracts "payload validation")
+      const abi = AbiCoder.defaultAbiCoder();
+      const fresh = Wallet.createRandom().address;
+      const cases: [kind: number, types: string[], values: unknown[], error: string][] = [
+        [
+          0,
+          ["bytes32", "string", "uint8", "address[]"],
+          [ZeroHash, "Delta", 8, [fresh]],
+          "ConsortiumInvalidMember",
+        ],
+        [
+          0,
+          ["bytes32", "string", "uint8", "address[]"],
+          [memberId("Delta"), "", 8, [fresh]],
+          "ConsortiumInvalidMember",
+        ],
+        [
+          0,
+          ["bytes32", "string", "uint8", "address[]"],
+          [memberId("Delta"), "Delta", 8, []],
+          "ConsortiumInvalidMember",
+        ],
+        [
+          0,
+          ["bytes32", "string", "uint8", "address[]"],
+          [memberId("Delta"), "Delta", 0, [fresh]],
+          "ConsortiumInvalidRoles",
+        ],
+        [
+          0,
+          ["bytes32", "string", "uint8", "address[]"],
+          [memberId("Delta"), "Delta", 64, [fresh]],
+          "ConsortiumInvalidRoles",
+        ],
+        [
+          0,
+          ["bytes32", "string", "uint8", "address[]"],
+          [memberId("Delta"), "Delta", 8, [ZeroAddress]],
+          "ConsortiumInvalidKey",
+        ],
+        [
+          0,
+          ["bytes32", "string", "uint8", "address[]"],
+          [memberId("Delta"), "Delta", 8, [fresh, fresh]],
+          "ConsortiumKeyInUse",
+        ],
+        [1, ["bytes32", "uint8"], [w.bank.id, 0], "ConsortiumInvalidRoles"],
+        [1, ["bytes32", "uint8"], [ZeroHash, 1], "ConsortiumUnknownMember"],
+        [2, ["bytes32", "bytes32", "uint64"], [w.tax.id, ZeroHash, 0n], "ConsortiumInvalidScope"],
+        [5, ["bytes32", "address"], [w.bank.id, ZeroAddress], "ConsortiumInvalidKey"],
+        [7, ["uint32"], [0], "ConsortiumInvalidThreshold"],
+        [
+          8,
+          ["bytes32", "uint64"],
+          [encodeBytes32String("gracePeriod"), DAY],
+          "ConsortiumUnknownParameter",
+        ],
+        [
+          8,
+          ["bytes32", "uint64"],
+          [PARAMETER_KEYS.disputePeriod, 60n],
+          "ConsortiumInvalidParameter",
+        ],
+        [
+          8,
+          ["bytes32", "uint64"],
+          [PARAMETER_KEYS.votingPeriod, 3651n * DAY],
+          "ConsortiumInvalidParameter",
+        ],
+      ];
+      for (const [kind, types, values, error] of cases) {
+        await expectRejected(
+          w.peer.submit(
+            w.tax.identity,
+            "Consortium:propose",
+            String(kind),
+            abi.encode(types, values),
+          ),
+          error,
+        );
+      }
+      // bytes that are not the canonical encoding: InvalidAction (the contract reverts without a
+      // reason for bytes that do not decode; the chaincode takes canonical payloads only)
+      const setRoles = abi.encode(["bytes32", "uint8"], [w.bank.id, 1]);
+      for (const payload of [
+        `${setRoles}00`, // trailing byte
+        `${setRoles.slice(0, -4)}0101`, // a uint8 with dirty high bits
+        abi.encode(["bytes32"], [PARAMETER_KEYS.votingPeriod]), // too short for SetParameter
+      ]) {
+        const kind = payload.length === 2 + 64 ? 8 : 1;
+        await expectRejected(
+          w.peer.submit(w.tax.identity, "Consortium:propose", String(kind), payload),
+          "ConsortiumInvalidAction",
+        );
+      }
     });
 
     it("lets only the proposer cancel, and only while open", async () => {

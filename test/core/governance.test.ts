@@ -7,9 +7,11 @@ import {
   ActionKind,
   ALL_ROLES,
   decodeAction,
+  decodeActionValues,
   encodeAction,
   ErrorCode,
   normalizeAction,
+  PARAMETER_KEYS,
   PARAMETER_NAMES,
   Role,
   ValidationError,
@@ -224,6 +226,46 @@ describe("core/governance", () => {
         expect(error.message.length).to.be.greaterThan(0);
       });
     }
+
+    it("decodeActionValues: the values of any well-formed payload, no action rule checked", () => {
+      const zeroRoles = abi.encode(["bytes32", "uint8"], [MEMBER, 0]);
+      expectCode(() => decodeAction(ActionKind.SetRoles, zeroRoles), ErrorCode.ACTION_INVALID);
+      expect(decodeActionValues(ActionKind.SetRoles, zeroRoles)).to.deep.equal({
+        kind: "SetRoles",
+        member: MEMBER,
+        roles: 0,
+      });
+      const quorum = `0x${Buffer.from("quorum").toString("hex").padEnd(64, "0")}`;
+      expect(
+        decodeActionValues(
+          ActionKind.SetParameter,
+          abi.encode(["bytes32", "uint64"], [quorum, 7n]),
+        ),
+      ).to.deep.equal({ kind: "SetParameter", key: quorum, value: 7n });
+      expect(
+        decodeActionValues(
+          ActionKind.SetScope,
+          abi.encode(["bytes32", "bytes32", "uint64"], [MEMBER, MEMBER, 9n]),
+        ),
+      ).to.deep.equal({ kind: "SetScope", member: MEMBER, category: MEMBER, expiresAt: 9n });
+      const good = encodeAction({ kind: "SetParameter", name: "votingPeriod", value: 7_200n });
+      expect(decodeActionValues(good.kind, good.payload)).to.deep.equal({
+        kind: "SetParameter",
+        key: PARAMETER_KEYS.votingPeriod,
+        value: 7_200n,
+      });
+      // the encoding itself is still checked: kinds, bytes, canonical form
+      expectCode(() => decodeActionValues(9, zeroRoles), ErrorCode.ACTION_INVALID);
+      expectCode(
+        () => decodeActionValues(ActionKind.SetRoles, `${zeroRoles}00`),
+        ErrorCode.ACTION_INVALID,
+      );
+      expectCode(() => decodeActionValues(ActionKind.Admit, "0x1234"), ErrorCode.ACTION_INVALID);
+      expectCode(
+        () => decodeActionValues(ActionKind.SetThreshold, `0x${"f".repeat(56)}00000003`),
+        ErrorCode.ACTION_INVALID,
+      );
+    });
 
     it("decoding: unknown kind, malformed or non-canonical payloads", () => {
       const { payload } = encodeAction({ kind: "SetThreshold", threshold: 3 });
