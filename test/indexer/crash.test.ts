@@ -178,14 +178,19 @@ describe("indexer crash safety: kill -9 during a backfill of 50,000+ events (ind
       // delays scale with what is left of the backfill (at the clean run's speed), so that the
       // kills land inside it however fast this machine and the indexer are
       const left = (clean.ms * Number(target.number - from)) / span;
-      if (mode === "delay") {
-        await sleep(Math.floor(random() * 0.8 * left));
-      } else {
-        const point = start + BigInt(Math.ceil(points[run] * span));
-        await child.waitFor(
+      const point = start + BigInt(Math.ceil(points[run] * span));
+      const reachedPoint = (): Promise<unknown> =>
+        child.waitFor(
           (line) => isProgress(line) && (checkpointOf(line) >= point || reachedTarget(line)),
           300_000,
         );
+      if (mode === "delay") {
+        // a random delay, but never past this run's point: on a loaded machine the clean run's
+        // speed says little about this run's, which could otherwise finish the backfill
+        const reached = reachedPoint().catch(() => undefined); // rejects once killed
+        await Promise.race([sleep(Math.floor(random() * 0.8 * left)), reached]);
+      } else {
+        await reachedPoint();
         await sleep(Math.floor(random() * Math.min(200, 0.2 * left)));
       }
       const last = child.lastProgress();
