@@ -74,9 +74,12 @@ async function main(): Promise<void> {
   process.once("SIGINT", stop("SIGINT"));
   process.once("SIGTERM", stop("SIGTERM"));
   const progressMs = integer(values["progress-ms"], "progress-ms", 5_000) ?? 5_000;
+  // (a status asked for before the run ended may answer after it: the run's error is the last line)
+  let running = true;
   const progress = setInterval(() => {
     void indexer.status().then(
       (status) => {
+        if (!running) return;
         logger.info("indexer: progress", {
           checkpoint: status.checkpoint.number,
           head: status.head?.number,
@@ -87,6 +90,7 @@ async function main(): Promise<void> {
         });
       },
       (error: unknown) => {
+        if (!running) return;
         logger.warn("indexer: status failed", {
           error: error instanceof Error ? error.message : String(error),
         });
@@ -97,6 +101,7 @@ async function main(): Promise<void> {
   try {
     await indexer.run({ signal: controller.signal });
   } finally {
+    running = false;
     clearInterval(progress);
     await indexer.close();
     ledger.close();

@@ -55,6 +55,8 @@ export interface RunResult {
   backfillSeconds: number;
   backfillBatches: number;
   backfillPeakRssMb: number;
+  /** CPU time of this process (every thread: main, LevelDB, GC) per event during the backfill. */
+  backfillCpuUsPerEvent: number;
   rssAtStartMb: number;
   maxRssKernelMb: number;
   fetchOnlyEventsPerSecond: number | null;
@@ -144,6 +146,7 @@ export async function runIndexerBench(chain: ChainInfo, options: RunOptions): Pr
     const rssAtStart = process.memoryUsage.rss();
     const logger = countingLogger();
     const backfillStarted = performance.now();
+    const cpuAtStart = process.cpuUsage();
     const ledger = await createEvmLedger({
       rpcUrl: chain.url,
       addresses: chain.addresses,
@@ -171,11 +174,13 @@ export async function runIndexerBench(chain: ChainInfo, options: RunOptions): Pr
     indexer.start();
     await indexer.waitForBlock(head);
     const backfillSeconds = (performance.now() - backfillStarted) / 1000;
+    const backfillCpu = process.cpuUsage(cpuAtStart);
     const backfillStats = (await indexer.status()).stats;
     const events = backfillStats.eventsApplied;
+    const backfillCpuUsPerEvent = round1((backfillCpu.user + backfillCpu.system) / events);
     const backfillPeak = rss.peak();
     log(
-      `backfill: ${events} events in ${backfillSeconds.toFixed(2)} s = ${Math.round(events / backfillSeconds)}/s, ${backfillStats.batches} batches, peak RSS ${mb(backfillPeak)} MB`,
+      `backfill: ${events} events in ${backfillSeconds.toFixed(2)} s = ${Math.round(events / backfillSeconds)}/s, ${backfillStats.batches} batches, ${backfillCpuUsPerEvent} µs CPU/event, peak RSS ${mb(backfillPeak)} MB`,
     );
     if (events !== node.logs)
       throw new Error(`the indexer applied ${events} events, the node has ${node.logs}`);
@@ -292,6 +297,7 @@ export async function runIndexerBench(chain: ChainInfo, options: RunOptions): Pr
       backfillSeconds: Number(backfillSeconds.toFixed(3)),
       backfillBatches: backfillStats.batches,
       backfillPeakRssMb: mb(backfillPeak),
+      backfillCpuUsPerEvent,
       rssAtStartMb: mb(rssAtStart),
       maxRssKernelMb: mb(maxRssKernel),
       fetchOnlyEventsPerSecond: fetchRate,

@@ -2,12 +2,14 @@
  * Decodes logs of our two contracts into core's ledger-neutral events (core/events.ts). The same
  * decoder serves the event stream and the receipts of submissions.
  *
- * Decoders are built once from the contracts' ABIs: topics and static data words are sliced
- * directly (most events, the hot `Attested` included, have only static fields), events with dynamic
- * fields go through ethers' AbiCoder. A log is accepted only from the contract that declares its
- * event: an `Attested` topic from any other address — even the Consortium's — is rejected.
+ * Decoders are built once from the contracts' ABIs: topics and data words are read in place from
+ * the hex (ethers' AbiCoder is about a hundred times slower per event), dynamic values (strings,
+ * bytes, arrays of one-word values) through their offsets and lengths, each checked: every value
+ * must lie inside the data, with zero padding, and nothing may follow the last one. A log is
+ * accepted only from the contract that declares its event: an `Attested` topic from any other
+ * address — even the Consortium's — is rejected.
  */
-import { AbiCoder, getAddress, type EventFragment, type ParamType } from "ethers";
+import { getAddress, type EventFragment, type ParamType } from "ethers";
 
 import { LedgerError, type Hex, type LedgerEvent, type LedgerEventKind } from "../../core/index.js";
 import { LedgerErrorCode } from "../errors.js";
@@ -74,8 +76,6 @@ const FIELD_RENAMES: Readonly<Partial<Record<LedgerEventKind, Readonly<Record<st
     ProposalCreated: { kind: "actionKind" },
   };
 
-const abiCoder = AbiCoder.defaultAbiCoder();
-
 class MalformedLog extends Error {}
 
 // ------------------------------------------------------------------------------------------------
@@ -103,8 +103,6 @@ const ZEROS = "0".repeat(64);
  * "0x") as a value of a static ABI type. The hex was checked once by the caller.
  */
 type WordReader = (hex: string, offset: number) => unknown;
-/** Converts a value AbiCoder decoded into core's form. */
-type ValueConverter = (value: unknown) => unknown;
 
 function uintBits(type: string): number | undefined {
   const match = /^uint(\d*)$/.exec(type);
@@ -112,26 +110,48 @@ function uintBits(type: string): number | undefined {
   return match[1] === "" ? 256 : Number(match[1]);
 }
 
-/** uint8…uint32 become numbers, wider ones bigints (core/events.ts). */
-function uintValue(value: bigint, bits: number): bigint | number {
-  if (value >> BigInt(bits) !== 0n) throw new MalformedLog(`value out of uint${bits} range`);
-  return bits <= 32 ? Number(value) : value;
+/** The upper 12 bytes of an address word, and the upper 31 bytes of a bool word. */
+const ADDRESS_PADDING = ZEROS.slice(0, 24);
+const BOOL_PADDING = ZEROS.slice(0, 63);
+
+/**
+ * The addresses of the last few address words read, with their checksummed forms: a stream sees
+ * the same few signers over and over, and a word compared in place needs no string of its own.
+ */
+const RECENT_ADDRESSES = 8;
+const recentLower: string[] = [];
+const recentChecksummed: string[] = [];
+let recentNext = 0;
+
+function readAddress(hex: string, offset: number): string {
+  if (!hex.startsWith(ADDRESS_PADDING, offset))
+    throw new MalformedLog("address word has dirty upper bytes");
+  const start = offset + 24;
+  for (let i = 0; i < recentLower.length; i++)
+    if (hex.startsWith(recentLower[i], start)) return recentChecksummed[i];
+  const lower = hex.slice(start, start + 40);
+  const address = checksum(`0x${lower}`);
+  recentLower[recentNext] = lower;
+  recentChecksummed[recentNext] = address;
+  recentNext = (recentNext + 1) % RECENT_ADDRESSES;
+  return address;
 }
+
+/** 2^53 as 14 hex digits: a value with fewer digits is read exactly as a number. */
+const SAFE_DIGITS = 13;
 
 function wordReader(param: ParamType): WordReader {
   const type = param.type;
-  if (type === "bytes32") return (hex, offset) => `0x${hex.slice(offset, offset + 64)}`;
-  if (type === "address") {
-    return (hex, offset) => {
-      if (!hex.startsWith(ZEROS.slice(0, 24), offset))
-        throw new MalformedLog("address word has dirty upper bytes");
-      return checksum(`0x${hex.slice(offset + 24, offset + 64)}`);
-    };
+  if (type === "bytes32") {
+    // (a topic is one whole word: the string itself)
+    return (hex, offset) =>
+      offset === 2 && hex.length === 66 ? hex : `0x${hex.slice(offset, offset + 64)}`;
   }
+  if (type === "address") return readAddress;
   if (type === "bool") {
     return (hex, offset) => {
       if (
-        !hex.startsWith(ZEROS.slice(0, 63), offset) ||
+        !hex.startsWith(BOOL_PADDING, offset) ||
         (hex[offset + 63] !== "0" && hex[offset + 63] !== "1")
       ) {
         throw new MalformedLog("bool word is neither 0 nor 1");
@@ -150,24 +170,14 @@ function wordReader(param: ParamType): WordReader {
       return Number.parseInt(hex.slice(offset + 64 - digits, offset + 64), 16);
     };
   }
+  // Wider values are bigints; most (timestamps, block numbers) are small: read as a number first.
+  const safePadding = ZEROS.slice(0, 64 - SAFE_DIGITS);
   return (hex, offset) => {
     if (!hex.startsWith(padding, offset)) throw new MalformedLog(`value out of uint${bits} range`);
+    if (hex.startsWith(safePadding, offset))
+      return BigInt(Number.parseInt(hex.slice(offset + 64 - SAFE_DIGITS, offset + 64), 16));
     return BigInt(`0x${hex.slice(offset + 64 - digits, offset + 64)}`);
   };
-}
-
-function valueConverter(param: ParamType): ValueConverter {
-  const type = param.type;
-  if (type === "bytes32" || type === "bytes") return (value) => (value as string).toLowerCase();
-  if (type === "address") return (value) => checksum((value as string).toLowerCase());
-  if (type === "string" || type === "bool") return (value) => value;
-  const bits = uintBits(type);
-  if (bits !== undefined) return (value) => uintValue(value as bigint, bits);
-  if (param.baseType === "array" && param.arrayChildren !== null) {
-    const child = valueConverter(param.arrayChildren);
-    return (value) => Array.from(value as Iterable<unknown>, child);
-  }
-  throw new Error(`decodeLog: no converter for ABI type ${type}`);
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -200,8 +210,12 @@ function eventDecoder(kind: LedgerEventKind, fragment: EventFragment): EventDeco
   });
   const topicCount = 1 + indexed.length;
 
+  // Each event is a copy of one template with every field present, then filled in: stores to
+  // existing fields, never a shape transition per field (adding fields one by one is much slower).
+  const template: Record<string, unknown> = { kind };
+  for (const name of names) template[name] = undefined;
   const assemble = (values: unknown[]): LedgerEvent => {
-    const event: Record<string, unknown> = { kind };
+    const event: Record<string, unknown> = { ...template };
     for (let i = 0; i < names.length; i++) event[names[i]] = values[i];
     return event as unknown as LedgerEvent;
   };
@@ -231,24 +245,105 @@ function eventDecoder(kind: LedgerEventKind, fragment: EventFragment): EventDeco
       return assemble(values);
     };
   }
-  // Dynamic body: AbiCoder (given the parsed types: parsing type strings per call is slow), then
-  // core's forms.
-  const types = body.map((b) => b.param);
-  const converters = body.map((b) => ({ slot: b.slot, convert: valueConverter(b.param) }));
+  // Dynamic body: a head of one word per field (a static value, or where a dynamic one's tail
+  // starts), then the tails; read in place as well, every offset and length checked.
+  const fields = body.map((b) =>
+    isDynamic(b.param)
+      ? { slot: b.slot, tail: tailReader(b.param), word: undefined }
+      : { slot: b.slot, tail: undefined, word: wordReader(b.param) },
+  );
+  const headLength = 64 * fields.length;
+  const types = body.map((b) => b.param.type).join(",");
   return (topics, data, checked) => {
     const values = new Array<unknown>(names.length);
     readTopics(topics, values, checked);
-    let decoded: ReturnType<typeof abiCoder.decode>;
-    try {
-      decoded = abiCoder.decode(types, data);
-    } catch (cause) {
-      throw new MalformedLog(
-        `data does not decode as (${types.map((t) => t.type).join(",")}): ${cause instanceof Error ? cause.message : String(cause)}`,
-      );
+    const hex = checked ? data : data.toLowerCase();
+    if ((hex.length - 2) % 64 !== 0 || hex.length < 2 + headLength || (!checked && !HEX.test(hex)))
+      throw new MalformedLog(`data is not (${types}): not a whole number of words`);
+    let end = 2 + headLength;
+    for (let i = 0; i < fields.length; i++) {
+      const field = fields[i];
+      if (field.tail !== undefined) {
+        const tail: Tail = { headEnd: 2 + headLength, end: 0 };
+        values[field.slot] = field.tail(hex, 2 + 64 * i, tail);
+        if (tail.end > end) end = tail.end;
+      } else {
+        values[field.slot] = field.word(hex, 2 + 64 * i);
+      }
     }
-    for (let i = 0; i < converters.length; i++)
-      values[converters[i].slot] = converters[i].convert(decoded[i]);
+    if (end !== hex.length)
+      throw new MalformedLog(
+        `data is not (${types}): ${(hex.length - end) / 2} bytes beyond the values`,
+      );
     return assemble(values);
+  };
+}
+
+/** Reads a dynamic value whose head word is at `offset`; sets `tail.end` to where its tail ends. */
+type TailReader = (hex: string, offset: number, tail: Tail) => unknown;
+
+/** Where the head ends (a string offset), and where the value's tail ended. */
+interface Tail {
+  headEnd: number;
+  end: number;
+}
+
+const SIZE_PADDING = ZEROS.slice(0, 56);
+
+/** A word that holds an offset or a length (in bytes): below 2^32. */
+function sizeWord(hex: string, offset: number, what: string): number {
+  if (!hex.startsWith(SIZE_PADDING, offset)) throw new MalformedLog(`${what} out of range`);
+  return Number.parseInt(hex.slice(offset + 56, offset + 64), 16);
+}
+
+/** Where the tail of the dynamic value whose head word is at `offset` starts (a string offset). */
+function tailStart(hex: string, offset: number, tail: Tail): number {
+  const bytes = sizeWord(hex, offset, "offset");
+  // tails follow the head: an offset is counted from the start of the body, in whole words
+  const start = 2 + 2 * bytes;
+  if (bytes % 32 !== 0 || start < tail.headEnd || start + 64 > hex.length)
+    throw new MalformedLog(`offset ${bytes} points outside the data`);
+  return start;
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+function tailReader(param: ParamType): TailReader {
+  const type = param.type;
+  if (type === "string" || type === "bytes") {
+    return (hex, offset, tail) => {
+      const start = tailStart(hex, offset, tail);
+      const length = sizeWord(hex, start, "length");
+      const from = start + 64;
+      const padded = from + 64 * Math.ceil(length / 32);
+      if (padded > hex.length)
+        throw new MalformedLog(`${type} of ${length} bytes overruns the data`);
+      const to = from + 2 * length;
+      for (let i = to; i < padded; i++)
+        if (hex.charCodeAt(i) !== 48) throw new MalformedLog(`${type} padding is not zero`);
+      tail.end = padded;
+      const content = hex.slice(from, to);
+      if (type === "bytes") return `0x${content}`;
+      try {
+        return utf8.decode(Buffer.from(content, "hex"));
+      } catch {
+        throw new MalformedLog("string is not UTF-8");
+      }
+    };
+  }
+  const child = param.baseType === "array" ? param.arrayChildren : null;
+  if (child === null || param.arrayLength !== -1 || isDynamic(child))
+    throw new Error(`decodeLog: no reader for ABI type ${type}`);
+  const read = wordReader(child);
+  return (hex, offset, tail) => {
+    const start = tailStart(hex, offset, tail);
+    const length = sizeWord(hex, start, "array length");
+    const end = start + 64 + 64 * length;
+    if (end > hex.length) throw new MalformedLog(`${type} of ${length} items overruns the data`);
+    const items = new Array<unknown>(length);
+    for (let i = 0; i < length; i++) items[i] = read(hex, start + 64 + 64 * i);
+    tail.end = end;
+    return items;
   };
 }
 

@@ -85,48 +85,90 @@ export function parseBlock(value: unknown, expected?: bigint): RpcBlock | null {
 }
 
 /**
- * Logs parseLogs made: their hex is known to be lowercase and well formed, so decoding need not
- * check it again (a WeakSet: nothing is kept alive by it).
+ * A log parseLogs made: its hex is known to be lowercase and well formed, so decoding need not
+ * check it again. (A class: a fixed shape, and `instanceof` tells a checked log from any other.)
  */
-const checkedLogs = new WeakSet<object>();
+class CheckedLog implements RpcLog {
+  constructor(
+    readonly address: string,
+    readonly topics: readonly string[],
+    readonly data: string,
+    readonly blockNumber: bigint,
+    readonly blockHash: Hex,
+    readonly transactionHash: Hex,
+    readonly transactionIndex: number,
+    readonly logIndex: number,
+  ) {}
+}
 
 /** Whether `log` came out of {@link parseLogs} (and is unchanged: its fields are read-only). */
 export function isCheckedLog(log: object): boolean {
-  return checkedLogs.has(log);
+  return log instanceof CheckedLog;
 }
 
-/** eth_getLogs's result. */
+/** A small quantity (an index within a block) as a number. */
+function smallQuantity(method: string, value: unknown, field: string): number {
+  if (typeof value !== "string" || value.length > 10 || !QUANTITY.test(value.toLowerCase()))
+    throw bad(method, `${field} is not a hex quantity`);
+  return Number.parseInt(value.slice(2), 16);
+}
+
+/**
+ * eth_getLogs's result. Logs of one block share their block fields, and logs of one transaction
+ * its hash: a value equal to the previous log's is not checked (nor converted) again.
+ */
 export function parseLogs(value: unknown): RpcLog[] {
   const method = "eth_getLogs";
   if (!Array.isArray(value)) throw bad(method, "result is not an array");
   const logs: RpcLog[] = new Array<RpcLog>(value.length);
+  let rawNumber: unknown;
+  let blockNumber = 0n;
+  let rawBlockHash: unknown;
+  let blockHash = "" as Hex;
+  let rawTransactionHash: unknown;
+  let transactionHash = "" as Hex;
+  let rawAddress: unknown;
+  let address = "";
   for (let i = 0; i < value.length; i++) {
     const entry: unknown = value[i];
     if (!isRecord(entry)) throw bad(method, `log ${i} is not an object`);
     if (entry.removed === true) throw bad(method, `log ${i} is marked removed`);
     const { topics } = entry;
-    const address = typeof entry.address === "string" ? entry.address.toLowerCase() : "";
-    if (address.length !== 42 || !HEX.test(address))
-      throw bad(method, `log ${i} address is malformed`);
+    if (entry.address !== rawAddress || i === 0) {
+      rawAddress = entry.address;
+      address = typeof rawAddress === "string" ? rawAddress.toLowerCase() : "";
+      if (address.length !== 42 || !HEX.test(address))
+        throw bad(method, `log ${i} address is malformed`);
+    }
     if (!Array.isArray(topics) || topics.length > 4)
       throw bad(method, `log ${i} topics are malformed`);
-    const normalizedTopics = topics.map((t, j) => hash(method, t, `log ${i} topic ${j}`));
+    const normalizedTopics = new Array<string>(topics.length);
+    for (let j = 0; j < topics.length; j++)
+      normalizedTopics[j] = hash(method, topics[j], `log ${i} topic ${j}`);
     const data = typeof entry.data === "string" ? entry.data.toLowerCase() : "";
     if (data.length % 2 !== 0 || !HEX.test(data)) throw bad(method, `log ${i} data is malformed`);
-    const log: RpcLog = {
+    if (entry.blockNumber !== rawNumber || i === 0) {
+      rawNumber = entry.blockNumber;
+      blockNumber = quantity(method, rawNumber, `log ${i} blockNumber`);
+    }
+    if (entry.blockHash !== rawBlockHash || i === 0) {
+      rawBlockHash = entry.blockHash;
+      blockHash = hash(method, rawBlockHash, `log ${i} blockHash`);
+    }
+    if (entry.transactionHash !== rawTransactionHash || i === 0) {
+      rawTransactionHash = entry.transactionHash;
+      transactionHash = hash(method, rawTransactionHash, `log ${i} transactionHash`);
+    }
+    logs[i] = new CheckedLog(
       address,
-      topics: normalizedTopics,
+      normalizedTopics,
       data,
-      blockNumber: quantity(method, entry.blockNumber, `log ${i} blockNumber`),
-      blockHash: hash(method, entry.blockHash, `log ${i} blockHash`),
-      transactionHash: hash(method, entry.transactionHash, `log ${i} transactionHash`),
-      transactionIndex: Number(
-        quantity(method, entry.transactionIndex, `log ${i} transactionIndex`),
-      ),
-      logIndex: Number(quantity(method, entry.logIndex, `log ${i} logIndex`)),
-    };
-    checkedLogs.add(log);
-    logs[i] = log;
+      blockNumber,
+      blockHash,
+      transactionHash,
+      smallQuantity(method, entry.transactionIndex, `log ${i} transactionIndex`),
+      smallQuantity(method, entry.logIndex, `log ${i} logIndex`),
+    );
   }
   return logs;
 }
