@@ -15,7 +15,11 @@
  *    transaction per batch whatever its size, so gas per score is batch gas / scores in it.
  * 3. Rescoring throughput after a model change: BENCH_SCORES_SUBJECTS (100,000) synthetic subjects
  *    with 8.5 records each (bench/lib/scoreSubjects.ts) in an indexer store and the encrypted record
- *    store, then `setModel(next version)` rescores every subject (read, decrypt, score, write).
+ *    store, then `setModel(next version)` rescores every subject (one scan of the by-subject index;
+ *    read, decrypt, score, write); also the process CPU time per subject (rescoreCpuMicrosPerSubject).
+ *
+ * BENCH_SCORES_ONLY=rescore runs phase 3 alone and prints it without writing bench/results (for
+ * profiling: `node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx bench/scores.ts`).
  */
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { availableParallelism, cpus, tmpdir } from "node:os";
@@ -52,6 +56,8 @@ const QUICK = process.env.BENCH_QUICK === "1";
 const SAMPLES = Number(process.env.BENCH_SCORES_SAMPLES ?? (QUICK ? 12 : 60));
 const ANCHOR_MS = Number(process.env.BENCH_SCORES_ANCHOR_MS ?? 5_000);
 const SUBJECTS = Number(process.env.BENCH_SCORES_SUBJECTS ?? (QUICK ? 5_000 : 100_000));
+/** `rescore`: only phase 3, printed and not written to bench/results (for profiling). */
+const ONLY = process.env.BENCH_SCORES_ONLY ?? "";
 const POLL_MS = 100;
 const AUDIENCE = "credtrail-bench-scores";
 const RECORD_KEY = "5c".repeat(32);
@@ -231,6 +237,8 @@ interface Rescore {
   records: number;
   evaluations: number;
   seconds: number;
+  /** CPU time of the process (every thread: main, LevelDB's, GC) per subject rescored, µs. */
+  cpuMicrosPerSubject: number;
   fillSeconds: number;
 }
 
@@ -259,10 +267,13 @@ async function rescore(): Promise<Rescore> {
       version: defaultScorecardModel.version + 1,
     });
     const began = performance.now();
+    const cpu = process.cpuUsage();
     const result = await scoring.setModel(next);
+    const used = process.cpuUsage(cpu);
     const seconds = (performance.now() - began) / 1000;
+    const cpuMicrosPerSubject = (used.user + used.system) / Math.max(1, result.subjects);
     log(
-      `model change: ${result.subjects} subjects, ${result.evaluations} records in ${round1(seconds)} s`,
+      `model change: ${result.subjects} subjects, ${result.evaluations} records in ${round1(seconds)} s (${Math.round(result.subjects / seconds)} subjects/s, ${round1(cpuMicrosPerSubject)} µs CPU per subject)`,
     );
     await scoring.stop();
     await indexer.close();
@@ -271,6 +282,7 @@ async function rescore(): Promise<Rescore> {
       records: store.records,
       evaluations: result.evaluations,
       seconds,
+      cpuMicrosPerSubject,
       fillSeconds,
     };
   } finally {
@@ -280,6 +292,20 @@ async function rescore(): Promise<Rescore> {
 }
 
 async function main(): Promise<void> {
+  if (ONLY === "rescore") {
+    log(`rescoring only: ${SUBJECTS} subjects (not written to bench/results)`);
+    const r = await rescore();
+    const only = {
+      rescoreSubjectsPerSec: Math.round(r.subjects / r.seconds),
+      rescoreSeconds: round1(r.seconds),
+      rescoreCpuMicrosPerSubject: round1(r.cpuMicrosPerSubject),
+      rescoreSubjects: r.subjects,
+      rescoreEvaluations: r.evaluations,
+    };
+    process.stdout.write(`${JSON.stringify(only, null, 2)}\n`);
+    return;
+  }
+  if (ONLY !== "") throw new Error(`BENCH_SCORES_ONLY must be "rescore" or unset`);
   log(`freshness: ${SAMPLES} samples, anchor every ${ANCHOR_MS} ms`);
   const f = await freshness();
   log(`rescoring: ${SUBJECTS} subjects`);
@@ -312,6 +338,7 @@ async function main(): Promise<void> {
       rescoreEvaluations: r.evaluations,
       rescoreSeconds: round1(r.seconds),
       rescoreEvaluationsPerSec: Math.round(r.evaluations / r.seconds),
+      rescoreCpuMicrosPerSubject: round1(r.cpuMicrosPerSubject),
       /** At this rate, the seed platform's 850,000 daily evaluations (one per enterprise). */
       secondsFor850kSubjects: round1((850_000 * r.seconds) / r.subjects),
       syntheticFillSeconds: round1(r.fillSeconds),

@@ -19,7 +19,7 @@ import type { Level } from "level";
 import type { CompiledScorecard, Hex, ScoreBatchTree } from "../../core/index.js";
 import { CredtrailError, buildScoreBatch } from "../../core/index.js";
 import type { LedgerWriter } from "../../ledger/types.js";
-import { decodeValue, encodeValue } from "../codec.js";
+import { encodeValue } from "../codec.js";
 import type { IndexerUpdate } from "../createIndexer.js";
 import { prefixEnd } from "../keys.js";
 import type { KvOp, KvStore } from "../kvStore.js";
@@ -35,12 +35,20 @@ import { createSchemaDefinitions } from "../records/schemaDefinitions.js";
 import type { StoredCheckpoint } from "../types.js";
 import { computeSubjectScore, sameScore, storedScoreOf } from "./scoreSubject.js";
 import type { ScoreChange, ScoringStatus, StoredScore, StoredScoreProof } from "./scoreTypes.js";
-import { scoringInputs, subjectAttestations } from "./scoringInputs.js";
+import type { SubjectUids } from "./scoringInputs.js";
+import {
+  readAttestations,
+  scanSubjectUids,
+  schemaNames,
+  scoringInputs,
+  subjectUids,
+} from "./scoringInputs.js";
 import type { AnchoredBatch, ScoringMeta, SentBatch } from "./scoringKeys.js";
 import { SCORING_SUBLEVEL, scoringKeys } from "./scoringKeys.js";
+import { createCurrentScores } from "./currentScores.js";
 import {
+  decodeScoring,
   expiredSubjects,
-  indexedSubjects,
   moveExpiry,
   putScore,
   readCurrent,
@@ -147,7 +155,11 @@ export async function createScoringService(
   const chunkSize = options.chunkSize ?? 200;
   if (!Number.isSafeInteger(anchorIntervalMs) || anchorIntervalMs < 1)
     throw new RangeError("anchorIntervalMs must be a positive integer");
-  const store = isKvStore(options.db) ? options.db : createLevelStore(options.db, SCORING_SUBLEVEL);
+  const currentScores = createCurrentScores(
+    isKvStore(options.db) ? options.db : createLevelStore(options.db, SCORING_SUBLEVEL),
+  );
+  // every write goes through the cache's store, which keeps getScore's cached scores right
+  const store = currentScores.store;
   const schemas: SchemaDefinitions = createSchemaDefinitions(indexer);
   let model = options.model;
 
@@ -155,7 +167,7 @@ export async function createScoringService(
   const meta: ScoringMeta =
     storedMeta === undefined
       ? { modelHash: model.modelHash, scoredBlock: -1n }
-      : decodeValue<ScoringMeta>(storedMeta);
+      : decodeScoring<ScoringMeta>(storedMeta);
   const pending = new Set<Hex>();
   for await (const key of store.keys({
     gte: scoringKeys.pendingPrefix,
@@ -204,94 +216,132 @@ export async function createScoringService(
   }
 
   /** Scores `subjects` at the indexer's checkpoint; writes new versions in one batch per chunk. */
-  async function scoreSubjects(subjects: readonly Hex[]): Promise<RescoreResult> {
+  function scoreSubjects(listed: readonly Hex[]): Promise<RescoreResult> {
+    // (chunks are read ahead of the writes of the previous one: a subject must be in one chunk)
+    const subjects = [...new Set(listed)];
+    return scoreChunks(
+      (async function* () {
+        for (let start = 0; start < subjects.length; start += chunkSize) {
+          const chunk = subjects.slice(start, start + chunkSize);
+          yield Promise.all(
+            chunk.map(async (subject) => ({
+              subject,
+              uids: await subjectUids(indexer.store, subject),
+            })),
+          );
+        }
+      })(),
+    );
+  }
+
+  /**
+   * Scores chunks of subjects (with their attestations' uids) at the indexer's checkpoint; writes
+   * new versions in one batch per chunk.
+   */
+  async function scoreChunks(
+    source: AsyncIterable<SubjectUids[] | Promise<SubjectUids[]>>,
+  ): Promise<RescoreResult> {
     const began = clock();
+    let subjectCount = 0;
     let evaluations = 0;
     let changed = 0;
     // The reads of the next chunk (LevelDB's threads, decryption) run while this one is scored
     // and written: chunks are disjoint sets of subjects.
-    const load = async (chunk: readonly Hex[]) => {
-      const [attestations, currents] = await Promise.all([
-        Promise.all(chunk.map((s) => subjectAttestations(indexer.store, s))),
+    const load = async (groups: readonly SubjectUids[]) => {
+      const chunk = groups.map((g) => g.subject);
+      const [attestations, currents, contents] = await Promise.all([
+        readAttestations(indexer.store, groups),
         readCurrent(store, chunk),
+        records.getBySubjects(chunk),
       ]);
       // read after the records: a change after this block rescores the subject again
       const checkpoint = await indexer.checkpoint();
-      const inputs = await Promise.all(
-        chunk.map((subject, i) =>
-          scoringInputs(
-            { schemas, records, model },
-            subject,
-            attestations[i],
-            checkpoint.timestamp,
-          ),
-        ),
+      const names = await schemaNames(schemas, attestations);
+      const inputs = chunk.map((subject, i) =>
+        scoringInputs(model, subject, attestations[i], contents[i], names, checkpoint.timestamp),
       );
       return { chunk, currents, checkpoint, inputs };
     };
-    const prefetch = (start: number) => {
-      if (start >= subjects.length) return undefined;
-      const loading = load(subjects.slice(start, start + chunkSize));
-      loading.catch(() => undefined); // awaited below; no unhandled rejection meanwhile
-      return loading;
+    const iterator = source[Symbol.asyncIterator]();
+    const prefetch = async () => {
+      const step = await iterator.next();
+      if (step.done === true) return undefined;
+      return load(await step.value);
     };
-    let next = prefetch(0);
-    for (let start = 0; start < subjects.length; start += chunkSize) {
-      const loaded = next;
-      if (loaded === undefined) break;
-      const { chunk, currents, checkpoint, inputs } = await loaded;
-      next = prefetch(start + chunkSize);
-      const ops: KvOp[] = [];
-      const changes: ScoreChange[] = [];
-      const now = clock();
-      for (let i = 0; i < chunk.length; i++) {
-        const subject = chunk[i];
-        const current = currents[i];
-        if (inputs[i].records === 0) {
-          // no records (any more: a reorg dropped them): no score; the history stays
-          if (current !== undefined) {
-            ops.push({ type: "del", key: scoringKeys.current(subject) });
-            ops.push({ type: "del", key: scoringKeys.pending(subject) });
-            if (current.nextExpiry !== null)
-              ops.push({ type: "del", key: scoringKeys.expiry(current.nextExpiry, subject) });
-            pending.delete(subject);
+    let next: ReturnType<typeof prefetch> | undefined = prefetch();
+    let writing: Promise<void> | undefined;
+    try {
+      for (;;) {
+        const loaded = await next;
+        next = undefined;
+        if (loaded === undefined) break;
+        next = prefetch();
+        next.catch(() => undefined); // awaited above; no unhandled rejection meanwhile
+        const { chunk, currents, checkpoint, inputs } = loaded;
+        subjectCount += chunk.length;
+        const ops: KvOp[] = [];
+        const changes: ScoreChange[] = [];
+        const now = clock();
+        for (let i = 0; i < chunk.length; i++) {
+          const subject = chunk[i];
+          const current = currents[i];
+          if (inputs[i].records === 0) {
+            // no records (any more: a reorg dropped them): no score; the history stays
+            if (current !== undefined) {
+              ops.push({ type: "del", key: scoringKeys.current(subject) });
+              ops.push({ type: "del", key: scoringKeys.pending(subject) });
+              if (current.nextExpiry !== null)
+                ops.push({ type: "del", key: scoringKeys.expiry(current.nextExpiry, subject) });
+              pending.delete(subject);
+            }
+            continue;
           }
-          continue;
-        }
-        evaluations += inputs[i].inputs.length;
-        const computed = computeSubjectScore(
-          model,
-          subject,
-          inputs[i].inputs,
-          checkpoint.timestamp,
-          checkpoint.number,
-        );
-        if (computed.invalid.length > 0)
-          logger.warn("scoring: records left out (malformed for the model)", {
+          evaluations += inputs[i].inputs.length;
+          const computed = computeSubjectScore(
+            model,
             subject,
-            uids: computed.invalid,
-          });
-        const next = storedScoreOf(subject, computed, inputs[i], (current?.seq ?? 0) + 1, now);
-        if (current !== undefined && sameScore(current, next)) {
-          if (current.nextExpiry !== next.nextExpiry) {
-            moveExpiry(ops, current, next);
-            putScore(ops, { ...current, nextExpiry: next.nextExpiry });
+            inputs[i].inputs,
+            checkpoint.timestamp,
+            checkpoint.number,
+          );
+          if (computed.invalid.length > 0)
+            logger.warn("scoring: records left out (malformed for the model)", {
+              subject,
+              uids: computed.invalid,
+            });
+          const next = storedScoreOf(subject, computed, inputs[i], (current?.seq ?? 0) + 1, now);
+          if (current !== undefined && sameScore(current, next)) {
+            if (current.nextExpiry !== next.nextExpiry) {
+              moveExpiry(ops, current, next);
+              putScore(ops, { ...current, nextExpiry: next.nextExpiry });
+            }
+            continue;
           }
-          continue;
+          moveExpiry(ops, current, next);
+          putScore(ops, next);
+          ops.push({ type: "put", key: scoringKeys.pending(subject), value: "" });
+          changes.push({ type: "scored", score: next });
         }
-        moveExpiry(ops, current, next);
-        putScore(ops, next);
-        ops.push({ type: "put", key: scoringKeys.pending(subject), value: "" });
-        changes.push({ type: "scored", score: next });
+        // the next chunk is scored while this one is written (its changes told once written)
+        const written = store.batch(ops).then(() => {
+          for (const change of changes) {
+            pending.add(change.score.subject);
+            emit(change);
+          }
+        });
+        written.catch(() => undefined); // awaited below; no unhandled rejection meanwhile
+        await writing;
+        writing = written;
+        changed += changes.length;
       }
-      await store.batch(ops);
-      for (const change of changes) {
-        pending.add(change.score.subject);
-        emit(change);
-      }
-      changed += changes.length;
+      await writing;
+    } finally {
+      // a failed chunk: the reads and the write already under way end before the source is closed
+      await next?.catch(() => undefined);
+      await writing?.catch(() => undefined);
+      await iterator.return?.();
     }
-    return { subjects: subjects.length, evaluations, changed, ms: clock() - began };
+    return { subjects: subjectCount, evaluations, changed, ms: clock() - began };
   }
 
   /**
@@ -305,7 +355,7 @@ export async function createScoringService(
       gte: scoringKeys.anchoredAfter(ancestor),
       lt: scoringKeys.anchoredEnd,
     }))
-      entries.push(decodeValue<AnchoredBatch>(value));
+      entries.push(decodeScoring<AnchoredBatch>(value));
     for (const entry of entries) {
       const batch = await indexer.getScoreBatch(entry.root);
       if (batch !== null && batch.audit.block === entry.block) continue;
@@ -324,7 +374,7 @@ export async function createScoringService(
       for (let i = 0; i < entry.subjects.length; i++) {
         const history = histories[i];
         const fixedHistory =
-          history === undefined ? undefined : fix(decodeValue<StoredScore>(history));
+          history === undefined ? undefined : fix(decodeScoring<StoredScore>(history));
         if (fixedHistory !== undefined)
           ops.push({
             type: "put",
@@ -449,17 +499,12 @@ export async function createScoringService(
     void drain();
   }
 
-  async function allSubjects(): Promise<Hex[]> {
-    const out: Hex[] = [];
-    for await (const subject of indexedSubjects(indexer.store)) out.push(subject);
-    return out;
-  }
-
   /** (In the queue.) Every subject, at the current checkpoint. */
   async function scoreAll(): Promise<RescoreResult> {
     const checkpoint = await indexer.checkpoint();
     dirty.clear();
-    const result = await scoreSubjects(await allSubjects());
+    // one ordered scan of the by-subject index (its snapshot); updates heard meanwhile are dirty
+    const result = await scoreChunks(scanSubjectUids(indexer.store, chunkSize));
     heardBlock ??= checkpoint.number;
     meta.day = dayOf(checkpoint.timestamp);
     meta.scoredBlock = -1n; // written below
@@ -593,7 +638,7 @@ export async function createScoringService(
       const subject = sent.subjects[i];
       const history = histories[i];
       if (history === undefined) continue;
-      const version = decodeValue<StoredScore>(history);
+      const version = decodeScoring<StoredScore>(history);
       const proof: StoredScoreProof = {
         leaf: tree.leafHash(i),
         path: tree.proof(i),
@@ -706,7 +751,7 @@ export async function createScoringService(
       gte: scoringKeys.batchPrefix,
       lt: prefixEnd(scoringKeys.batchPrefix),
     }))
-      sentBatches.push(decodeValue<SentBatch>(value));
+      sentBatches.push(decodeScoring<SentBatch>(value));
     for (const sent of sentBatches) {
       const verified = await confirmBatch(sent, treeOf(sent));
       if (verified === null)
@@ -768,16 +813,15 @@ export async function createScoringService(
       await draining;
       await queue;
     },
-    async getScore(subject) {
-      const value = await store.get(scoringKeys.current(subject.toLowerCase() as Hex));
-      return value === undefined ? null : decodeValue<StoredScore>(value);
+    getScore(subject) {
+      return currentScores.get(subject.toLowerCase() as Hex);
     },
     listHistory(subject, args = {}) {
       return paginate(
         store,
         scoringKeys.historyPrefix(subject.toLowerCase() as Hex),
         args,
-        (_key, value) => decodeValue<StoredScore>(value),
+        (_key, value) => decodeScoring<StoredScore>(value),
         { reverse: true },
       );
     },

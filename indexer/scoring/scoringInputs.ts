@@ -17,7 +17,6 @@ import type {
 import { decodeValue } from "../codec.js";
 import { PREFIX, keys, lastPart, prefixEnd, prefixOf } from "../keys.js";
 import type { KvReader } from "../kvStore.js";
-import type { RecordStore } from "../records/recordStore.js";
 import type { SchemaDefinitions } from "../records/schemaDefinitions.js";
 import type { Attestation } from "../types.js";
 
@@ -36,6 +35,70 @@ export function inputStatus(a: Attestation): ScoringInputStatus {
   return a.repaired ? "repaired" : "active";
 }
 
+/** A subject and the uids of its attestations, in the by-subject index's order (newest first). */
+export interface SubjectUids {
+  subject: Hex;
+  uids: Hex[];
+}
+
+/** The uids of a subject's attestations, from the by-subject index (one iterator). */
+export async function subjectUids(store: Pick<KvReader, "keys">, subject: Hex): Promise<Hex[]> {
+  const prefix = prefixOf(PREFIX.bySubject, subject);
+  const uids: Hex[] = [];
+  for await (const key of store.keys({ gte: prefix, lt: prefixEnd(prefix) }))
+    uids.push(lastPart(key) as Hex);
+  return uids;
+}
+
+/**
+ * Every subject with at least one attestation and the uids of its attestations, in chunks of
+ * about `chunkSize` subjects: one ordered scan of the whole by-subject index (`as:<subject>:…`),
+ * for scoring every subject, rather than one seek per subject. The scan reads one snapshot of the
+ * index (a LevelDB iterator's); a subject an update touches meanwhile is rescored after it.
+ */
+export async function* scanSubjectUids(
+  store: Pick<KvReader, "keys">,
+  chunkSize: number,
+): AsyncGenerator<SubjectUids[]> {
+  const prefix = `${PREFIX.bySubject}:`;
+  // as:<subject (66)>:<inverted time (13)>:<uid (66)>
+  const subjectEnd = prefix.length + 66;
+  let chunk: SubjectUids[] = [];
+  let group: SubjectUids | undefined;
+  for await (const key of store.keys({ gte: prefix, lt: prefixEnd(prefix) })) {
+    const subject = key.slice(prefix.length, subjectEnd) as Hex;
+    if (group === undefined || group.subject !== subject) {
+      if (chunk.length >= chunkSize) {
+        yield chunk;
+        chunk = [];
+      }
+      group = { subject, uids: [] };
+      chunk.push(group);
+    }
+    group.uids.push(lastPart(key) as Hex);
+  }
+  if (chunk.length > 0) yield chunk;
+}
+
+/** The attestations of the uids, straight from the indexer's store (one getMany; gone: left out). */
+export async function readAttestations(
+  store: Pick<KvReader, "getMany">,
+  groups: readonly SubjectUids[],
+): Promise<Attestation[][]> {
+  const values = await store.getMany(
+    groups.flatMap((g) => g.uids.map((uid) => keys.attestation(uid))),
+  );
+  let at = 0;
+  return groups.map((g) => {
+    const out: Attestation[] = [];
+    for (let i = 0; i < g.uids.length; i++) {
+      const value = values[at++];
+      if (value !== undefined) out.push(decodeValue<Attestation>(value));
+    }
+    return out;
+  });
+}
+
 /**
  * Every attestation of a subject, straight from the indexer's store: the by-subject index, then
  * one getMany of the records (the read API reads them one by one; a rescoring run reads millions).
@@ -44,41 +107,48 @@ export async function subjectAttestations(
   store: Pick<KvReader, "keys" | "getMany">,
   subject: Hex,
 ): Promise<Attestation[]> {
-  const prefix = prefixOf(PREFIX.bySubject, subject);
-  const uids: Hex[] = [];
-  for await (const key of store.keys({ gte: prefix, lt: prefixEnd(prefix) }))
-    uids.push(lastPart(key) as Hex);
+  const uids = await subjectUids(store, subject);
   if (uids.length === 0) return [];
-  const values = await store.getMany(uids.map((uid) => keys.attestation(uid)));
-  const out: Attestation[] = [];
-  for (const value of values) if (value !== undefined) out.push(decodeValue<Attestation>(value));
-  return out;
+  return (await readAttestations(store, [{ subject, uids }]))[0];
+}
+
+/** The registered name of every schema the attestations name (the id itself when unknown). */
+export async function schemaNames(
+  schemas: SchemaDefinitions,
+  attestations: readonly (readonly Attestation[])[],
+): Promise<Map<Hex, string>> {
+  const names = new Map<Hex, string>();
+  for (const list of attestations)
+    for (const a of list)
+      if (!names.has(a.schema))
+        names.set(a.schema, (await schemas.get(a.schema))?.name ?? a.schema);
+  return names;
 }
 
 /**
  * The scoring inputs of a subject's attestations, judged at `asOf` (only to tell which missing
- * contents matter: the score itself applies expiry again).
+ * contents matter: the score itself applies expiry again). `contents` are the subject's records
+ * from the record store (RecordStore.getBySubjects), `names` its schemas' names (schemaNames).
  */
-export async function scoringInputs(
-  deps: { schemas: SchemaDefinitions; records: RecordStore; model: CompiledScorecard },
+export function scoringInputs(
+  model: CompiledScorecard,
   subject: Hex,
   attestations: readonly Attestation[],
+  contents: ReadonlyMap<Hex, JsonObject>,
+  names: ReadonlyMap<Hex, string>,
   asOf: bigint,
-): Promise<SubjectInputs> {
-  const contents = await deps.records.getMany(attestations.map((a) => a.uid));
+): SubjectInputs {
   const inputs: ScoringInput[] = [];
   const missing: Hex[] = [];
-  for (let i = 0; i < attestations.length; i++) {
-    const a = attestations[i];
-    const definition = await deps.schemas.get(a.schema);
-    const schema = definition?.name ?? a.schema;
+  for (const a of attestations) {
+    const schema = names.get(a.schema) ?? a.schema;
     const status = inputStatus(a);
     const expired = a.expiresAt !== 0n && a.expiresAt <= asOf;
     const couldCount =
       (status === "active" || status === "repaired") &&
       !expired &&
-      deps.model.features.schemas.has(schema);
-    let record: JsonObject | undefined = contents[i];
+      model.features.schemas.has(schema);
+    let record: JsonObject | undefined = contents.get(a.uid.toLowerCase() as Hex);
     if (record === undefined) {
       if (couldCount) {
         missing.push(a.uid);

@@ -318,7 +318,8 @@ describe("verified scores on a Hardhat node (indexer + scoring service + gateway
       const again = await upload("tax", [line, line]);
       expect(again).to.deep.equal({ status: 200, body: { stored: 0, alreadyStored: 2 } });
       expect(await records.get(a.uid)).to.deep.equal(a.record);
-      const raw = await createLevelStore(db, "records").get(`rc:${a.uid}`);
+      // (the subject's records are one value: see indexer/records/recordStore.ts)
+      const raw = await createLevelStore(db, "records").get(`rs:${subject}`);
       expect(raw).to.be.a("string");
       expect(raw).to.not.include(subject.slice(2));
       expect(raw).to.not.include("grade");

@@ -17,8 +17,21 @@ import {
   scoreLeafHash,
   verifyScoreProof,
 } from "../../core/index.js";
-import type { Indexer, RecordStore, ScoreChange, ScoringService } from "../../indexer/index.js";
-import { createIndexer, createRecordStore, createScoringService } from "../../indexer/index.js";
+import type {
+  Indexer,
+  RecordStore,
+  ScoreChange,
+  ScoringService,
+  SubjectUids,
+} from "../../indexer/index.js";
+import {
+  createIndexer,
+  createLevelStore,
+  createRecordStore,
+  createScoringService,
+  scanSubjectUids,
+  subjectUids,
+} from "../../indexer/index.js";
 import type { Receipt } from "../../ledger/types.js";
 import type { Chain } from "../indexer/fixtures.js";
 import {
@@ -157,6 +170,44 @@ describe("scoring service (synthetic chain)", function () {
   });
 
   after(() => dirs.cleanup());
+
+  it("scores every subject by one scan of the index exactly as subject by subject", async () => {
+    const subjects = Array.from({ length: 5 }, (_, i) => h(`subject:scan:${i}`));
+    for (const [i, subject] of subjects.entries())
+      for (let k = 0; k <= i % 3; k++) await taxPayment(subject, (i + k) % 2 === 0);
+    // a record that could count but whose contents this node does not hold, and an expired one
+    const at = chain.head.block.timestamp;
+    await mine([
+      attest({ subject: subjects[1], observedAt: at - 2n * DAY, label: "scan:missing" }),
+      attest({ subject: subjects[3], observedAt: at - 3n * DAY, expiresAt: at + 1n }),
+    ]);
+    await mine([], at + 60n);
+    // the by-subject index read in one scan (chunks of 2) or subject by subject: the same uids
+    const scanned: SubjectUids[] = [];
+    for await (const chunk of scanSubjectUids(indexer.store, 2)) {
+      expect(chunk.length).to.be.at.most(2);
+      scanned.push(...chunk);
+    }
+    expect(scanned.map((g) => g.subject)).to.deep.equal([...subjects].sort());
+    for (const group of scanned)
+      expect(group.uids).to.deep.equal(await subjectUids(indexer.store, group.subject));
+
+    const service = (name: string) =>
+      createScoringService({ indexer, db: createLevelStore(db, name), records, model: MODEL });
+    const [byScan, bySubject] = [await service("scoring-scan"), await service("scoring-each")];
+    const all = await byScan.rescoreAll();
+    const each = await bySubject.rescore(subjects);
+    expect(all).to.deep.include({ subjects: 5, changed: 5 });
+    expect(each).to.deep.include({ subjects: 5, changed: 5, evaluations: all.evaluations });
+    for (const subject of subjects) {
+      const [a, b] = [await byScan.getScore(subject), await bySubject.getScore(subject)];
+      expect(a).to.not.equal(null);
+      expect({ ...a, changedAt: 0 }).to.deep.equal({ ...b, changedAt: 0 });
+    }
+    expect((await byScan.getScore(subjects[1]))?.missingContents).to.have.length(1);
+    // nine payments and the expired record (left out by the score); not the one without contents
+    expect(all.evaluations).to.equal(10);
+  });
 
   it("verifies a batch with a proof against the anchored root", async () => {
     const subject = h("subject:proof");
