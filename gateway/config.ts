@@ -25,6 +25,11 @@ export interface GatewayConfig {
   maxBodyBytes: number;
   /** The consortium's pseudonymisation key: without it, lookups by USCC are refused. */
   consortiumKey?: ConsortiumKey;
+  /**
+   * The fast path for POST /graphql with a known document (fastPath.ts; default true). Off: every
+   * request goes through express and yoga (same answers, more CPU).
+   */
+  fastPath?: boolean;
   /** Query limits (defaults in DEFAULT_QUERY_LIMITS). */
   limits?: Partial<QueryLimits>;
 }

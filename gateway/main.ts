@@ -4,7 +4,7 @@
  *   node --import tsx gateway/main.ts --db .data/node --rpc http://127.0.0.1:8545 \
  *     --consortium 0x… --registry 0x… [--host 127.0.0.1] [--port 4000] [--audience NAME]
  *     [--max-lag 60] [--rate-limit 600] [--max-body 65536] [--confirmations 0] [--from-block N]
- *     [--dev] [--log-level info] [--model FILE] [--anchor-interval 60]
+ *     [--dev] [--log-level info] [--model FILE] [--anchor-interval 60] [--no-fast-path]
  *
  * Environment: CREDTRAIL_CONSORTIUM_KEY (hex, ≥ 32 bytes; without it lookups by USCC are refused),
  * CREDTRAIL_NODE_KEY (private key of an OPERATOR member key: anchors the query audit log on the
@@ -37,7 +37,7 @@ const USAGE =
   "usage: gateway/main.ts --db DIR --rpc URL --consortium ADDRESS --registry ADDRESS [--host H] " +
   "[--port N] [--audience NAME] [--max-lag S] [--rate-limit N] [--max-body BYTES] " +
   "[--confirmations N] [--from-block N] [--dev] [--log-level debug|info|warn|error] " +
-  "[--model FILE] [--anchor-interval S]";
+  "[--model FILE] [--anchor-interval S] [--no-fast-path]";
 
 function integer(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
@@ -66,6 +66,7 @@ async function main(): Promise<void> {
       "log-level": { type: "string" },
       model: { type: "string" },
       "anchor-interval": { type: "string" },
+      "no-fast-path": { type: "boolean" },
     },
     strict: true,
   });
@@ -158,6 +159,7 @@ async function main(): Promise<void> {
       host,
       port,
       production: values.dev !== true,
+      fastPath: values["no-fast-path"] !== true,
       maxLagSeconds: integer(values["max-lag"], "max-lag", DEFAULT_GATEWAY_CONFIG.maxLagSeconds),
       rateLimit: {
         perMinute: integer(

@@ -6,6 +6,8 @@ export interface GatewayMetrics {
   requests: Counter<"operation" | "status">;
   duration: Histogram<"operation">;
   errors: Counter<"code">;
+  /** GraphQL requests answered by the fast path (fastPath.ts); the rest went through yoga. */
+  fastPath: Counter;
   lag: Gauge;
   /** A bounded label for an operation name chosen by the client. */
   operationLabel(name: string | null | undefined): string;
@@ -44,6 +46,11 @@ export function createGatewayMetrics(options: GatewayMetricsOptions): GatewayMet
       name: "credtrail_gateway_errors_total",
       help: "Errors returned to callers, by extensions.code",
       labelNames: ["code"] as const,
+      registers,
+    }),
+    fastPath: new Counter({
+      name: "credtrail_gateway_fast_path_requests_total",
+      help: "GraphQL requests answered by the fast path (known document, JSON POST)",
       registers,
     }),
     lag: new Gauge({

@@ -2,10 +2,12 @@
  * The gateway: express + graphql-yoga, composed as an ordered list of express middleware and yoga
  * plugins. `createGateway(deps)` builds it; `start()` listens, `stop()` closes.
  *
+ *   node:http: fast path (fastPath.ts: POST /graphql, JSON, a document yoga already validated) → express
  *   express: security headers (helmet) → /healthz, /readyz, /metrics → body limit → /graphql (yoga)
- *   yoga:    rate limit per IP → auth → rate limit per member → armor limits → CSRF prevention → error codes → logging → metrics
+ *   yoga:    rate limit per IP → auth → rate limit per member → armor limits → CSRF prevention → error codes → logging → metrics → document cache
  */
 import type { Server } from "node:http";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 
 import express from "express";
@@ -21,7 +23,9 @@ import { DEFAULT_QUERY_LIMITS } from "./config.js";
 import type { GatewayContext, ServerContext } from "./context.js";
 import { bodyLimit } from "./http/bodyLimit.js";
 import { healthz, readyz } from "./http/health.js";
-import { securityHeaders } from "./http/securityHeaders.js";
+import { securityHeaderList, securityHeaders } from "./http/securityHeaders.js";
+import type { FastPath } from "./fastPath.js";
+import { createDocumentCache, createFastPath, useDocumentCache } from "./fastPath.js";
 import { createGatewayMetrics } from "./metrics.js";
 import { useArmor } from "./plugins/use-armor.js";
 import { useAuth } from "./plugins/use-auth.js";
@@ -30,7 +34,7 @@ import { useDisableIntrospection } from "./plugins/use-disable-introspection.js"
 import { createMaskError, useErrorMasking } from "./plugins/use-error-masking.js";
 import { useLogging } from "./plugins/use-logging.js";
 import { useMetrics } from "./plugins/use-metrics.js";
-import { useRateLimit } from "./plugins/use-rate-limit.js";
+import { createRateLimiter, useRateLimit } from "./plugins/use-rate-limit.js";
 import { createRequestStates } from "./requestState.js";
 import type { BatchUploader } from "./http/batchUpload.js";
 import { BATCH_UPLOAD_PATH, batchUpload } from "./http/batchUpload.js";
@@ -95,43 +99,77 @@ export function createGateway(deps: CreateGatewayDeps): Gateway {
     lagSeconds: async () => (await status()).secondsBehind,
   });
   const states = createRequestStates();
+  // shared by the yoga plugins and the fast path: one budget per IP and per member
+  const ipLimiter = createRateLimiter({
+    perMinute: config.rateLimit.perMinute * IP_BUDGET_FACTOR,
+  });
+  const memberLimiter = createRateLimiter({ perMinute: config.rateLimit.perMinute });
+  const maskError = createMaskError(logger);
+  const documents = createDocumentCache(1000, config.maxBodyBytes);
+  const schema = createSchema<GatewayContext & ServerContext>({
+    typeDefs,
+    resolvers: createResolvers({
+      reads: indexer,
+      status,
+      auditLog,
+      recordRead: createRecordRead(auditLog, clock),
+      consortiumKey: config.consortiumKey,
+      writes: deps.writes,
+      clock,
+      ...(deps.scores === undefined ? {} : { scores: deps.scores }),
+    }),
+  });
 
   const yoga = createYoga<ServerContext, GatewayContext>({
     graphqlEndpoint: GRAPHQL_PATH,
-    schema: createSchema<GatewayContext & ServerContext>({
-      typeDefs,
-      resolvers: createResolvers({
-        reads: indexer,
-        status,
-        auditLog,
-        recordRead: createRecordRead(auditLog, clock),
-        consortiumKey: config.consortiumKey,
-        writes: deps.writes,
-        clock,
-        ...(deps.scores === undefined ? {} : { scores: deps.scores }),
-      }),
-    }),
+    schema,
     graphiql: !config.production,
     landingPage: false,
-    maskedErrors: { maskError: createMaskError(logger) },
+    maskedErrors: { maskError },
     logging: false,
     plugins: [
       useRateLimit({
         by: "ip",
-        perMinute: config.rateLimit.perMinute * IP_BUDGET_FACTOR,
+        perMinute: ipLimiter.perMinute,
+        limiter: ipLimiter,
         states,
         metrics,
       }),
       useAuth({ authenticator, states, metrics, logger }),
-      useRateLimit({ by: "caller", perMinute: config.rateLimit.perMinute, states, metrics }),
+      useRateLimit({
+        by: "caller",
+        perMinute: memberLimiter.perMinute,
+        limiter: memberLimiter,
+        states,
+        metrics,
+      }),
       useArmor(limits),
       useCsrfPrevention(),
       useErrorMasking(),
       useLogging({ logger, states }),
       useMetrics({ metrics, states }),
       ...(config.production ? [useDisableIntrospection()] : []),
+      // last: documents that passed every validation rule above
+      useDocumentCache(documents),
     ],
   });
+  const fastPath: FastPath | null =
+    config.fastPath === false
+      ? null
+      : createFastPath({
+          path: GRAPHQL_PATH,
+          schema,
+          documents,
+          maxBodyBytes: config.maxBodyBytes,
+          authenticator,
+          ipLimiter,
+          memberLimiter,
+          metrics,
+          logger,
+          maskError,
+          securityHeaders: securityHeaderList({ production: config.production }),
+          yoga,
+        });
 
   const app = express();
   app.disable("x-powered-by");
@@ -179,11 +217,19 @@ export function createGateway(deps: CreateGatewayDeps): Gateway {
     app,
     start() {
       return new Promise((resolve, reject) => {
-        const listening = app.listen(config.port, config.host, (error?: Error) => {
-          if (error !== undefined) {
-            reject(error);
-            return;
-          }
+        const f = fastPath;
+        const listening = createServer(
+          f === null
+            ? app
+            : (req, res) => {
+                f.handle(req, res, () => {
+                  app(req, res);
+                });
+              },
+        );
+        listening.once("error", reject);
+        listening.listen(config.port, config.host, () => {
+          listening.removeListener("error", reject);
           server = listening;
           const { port } = listening.address() as AddressInfo;
           const url = `http://${config.host}:${port}${GRAPHQL_PATH}`;

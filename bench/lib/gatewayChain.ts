@@ -1,11 +1,12 @@
 /**
  * The chain the gateway benchmark reads: a Hardhat node (child process), the test consortium
  * deployed on it, one subject with a few tax and court records, and Bank A's consent on the ledger
- * to read that subject for `credit-assessment`. Also the ingestion workload that keeps the ledger
+ * to read that subject for `credit-assessment`, and the built-in scorecard model registered by the
+ * scorer (so that the node's score batches are anchored and its scores served with their proof). Also the ingestion workload that keeps the ledger
  * busy (attestations on other subjects) while the gateway is under load.
  */
 import type { AttestationRequestInput, Hex } from "../../core/index.js";
-import { purposeHash } from "../../core/index.js";
+import { defaultScorecardModel, modelRegistration, purposeHash } from "../../core/index.js";
 import { createEvmLedger } from "../../ledger/index.js";
 import type { TestConsortium } from "../../test/helpers/evmConsortium.js";
 import { TEST_KEYS, YEAR_SECONDS, deployTestConsortium } from "../../test/helpers/evmConsortium.js";
@@ -74,6 +75,13 @@ export async function buildGatewayBenchChain(records: number): Promise<GatewayBe
           purposeHash(BENCH_PURPOSE),
           now + YEAR_SECONDS,
           word("bench-consent-evidence", 1),
+        );
+      // the node scores with the built-in model: registered, its score batches can be anchored
+      await ledger
+        .writer(TEST_KEYS.scorer)
+        .registerModel(
+          modelRegistration(defaultScorecardModel).modelHash,
+          "credtrail://models/credtrail.sme/1",
         );
       return { node, consortium: c, subject, records, now };
     } finally {

@@ -19,6 +19,10 @@ export interface GatewayProcessOptions {
   rateLimitPerMinute: number;
   /** CREDTRAIL_NODE_KEY: anchors the audit log on the ledger every minute. */
   nodeKey?: string;
+  /** CREDTRAIL_SCORER_KEY: anchors score batches every `anchorIntervalSeconds`. */
+  scorerKey?: string;
+  /** --anchor-interval (seconds; the node's default 60). */
+  anchorIntervalSeconds?: number;
   logLevel?: "debug" | "info" | "warn" | "error";
   /** Extra flags for node (e.g. --cpu-prof --cpu-prof-dir DIR). */
   nodeFlags?: string[];
@@ -96,6 +100,9 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
       String(options.rateLimitPerMinute),
       "--log-level",
       options.logLevel ?? "info",
+      ...(options.anchorIntervalSeconds === undefined
+        ? []
+        : ["--anchor-interval", String(options.anchorIntervalSeconds)]),
     ],
     {
       cwd: REPO_ROOT,
@@ -104,6 +111,7 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
       env: {
         ...process.env,
         ...(options.nodeKey === undefined ? {} : { CREDTRAIL_NODE_KEY: options.nodeKey }),
+        ...(options.scorerKey === undefined ? {} : { CREDTRAIL_SCORER_KEY: options.scorerKey }),
       },
     },
   );

@@ -13,17 +13,24 @@ import type { GatewayContext, ServerContext } from "../context.js";
 import { GatewayErrorCode } from "../errors.js";
 import type { GatewayMetrics } from "../metrics.js";
 import type { RequestStates } from "../requestState.js";
+import type { Principal } from "../types.js";
 import { errorResponse } from "./errorResponse.js";
 
-export interface UseRateLimitOptions {
+export interface RateLimiterOptions {
   perMinute: number;
-  by: "caller" | "ip";
-  states: RequestStates;
-  metrics: GatewayMetrics;
   /** Milliseconds (default performance.now). */
   clock?: () => number;
   /** Buckets kept; the least recently used go first (default 100,000). */
   maxBuckets?: number;
+}
+
+/** Token buckets by key; shared by the yoga plugin and the gateway's fast path (fastPath.ts). */
+export interface RateLimiter {
+  readonly perMinute: number;
+  /** Takes one token from `key`'s bucket: 0 when granted, else the seconds to wait (Retry-After). */
+  take(key: string): number;
+  /** The refusal's message. */
+  readonly message: string;
 }
 
 interface Bucket {
@@ -31,10 +38,8 @@ interface Bucket {
   at: number;
 }
 
-export function useRateLimit(
-  options: UseRateLimitOptions,
-): Plugin<GatewayContext & Record<string, unknown>, ServerContext> {
-  const { perMinute, by, states, metrics } = options;
+export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
+  const { perMinute } = options;
   if (!Number.isFinite(perMinute) || perMinute <= 0) {
     throw new RangeError("rateLimit.perMinute must be a positive number");
   }
@@ -63,6 +68,28 @@ export function useRateLimit(
     return Math.ceil((1 - bucket.tokens) / perMs / 1000);
   }
 
+  return { perMinute, take, message: `rate limit of ${perMinute} requests per minute exceeded` };
+}
+
+export interface UseRateLimitOptions extends RateLimiterOptions {
+  by: "caller" | "ip";
+  states: RequestStates;
+  metrics: GatewayMetrics;
+  /** The buckets (default: new ones from perMinute, clock, maxBuckets). */
+  limiter?: RateLimiter;
+}
+
+/** The bucket key of a request: per IP before auth, per member (anonymous: per IP) after. */
+export function rateLimitKey(by: "caller" | "ip", ip: string, principal: Principal | null): string {
+  return by === "ip" || principal === null ? `ip:${ip}` : `member:${principal.memberId}`;
+}
+
+export function useRateLimit(
+  options: UseRateLimitOptions,
+): Plugin<GatewayContext & Record<string, unknown>, ServerContext> {
+  const { by, states, metrics } = options;
+  const limiter = options.limiter ?? createRateLimiter(options);
+
   return {
     onRequest(payload) {
       const { request, fetchAPI } = payload;
@@ -71,18 +98,14 @@ export function useRateLimit(
           ? states.of(request, payload.serverContext.req.ip ?? "unknown")
           : states.get(request);
       if (state === undefined) return;
-      const key =
-        by === "ip" || state.principal === null
-          ? `ip:${state.ip}`
-          : `member:${state.principal.memberId}`;
-      const retryAfter = take(key);
+      const retryAfter = limiter.take(rateLimitKey(by, state.ip, state.principal));
       if (retryAfter > 0) {
         metrics.errors.inc({ code: GatewayErrorCode.RATE_LIMITED });
         payload.endResponse(
           errorResponse(fetchAPI.Response, {
             status: 429,
             code: GatewayErrorCode.RATE_LIMITED,
-            message: `rate limit of ${perMinute} requests per minute exceeded`,
+            message: limiter.message,
             headers: { "retry-after": String(retryAfter) },
           }),
         );
