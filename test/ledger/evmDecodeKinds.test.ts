@@ -21,6 +21,8 @@ import { isCredtrailError, type Hex } from "../../core/index.js";
 import { createLogDecoder, LedgerErrorCode, type RawLog } from "../../ledger/index.js";
 import { EVENT_INTERFACES, type ContractName } from "../../ledger/evm/abi.js";
 import { parseLogs } from "../../ledger/evm/rpcShapes.js";
+import { seededRandom } from "../helpers/evmWorkload.js";
+import { failure } from "../helpers/thrown.js";
 
 const h = (label: string) => keccak256(toUtf8Bytes(label)) as Hex;
 const addresses = {
@@ -34,18 +36,6 @@ const ADDRESS_OF: Record<ContractName, string> = {
 };
 /** Core names an event parameter differently where it would clash with `kind`. */
 const RENAMES: Record<string, Record<string, string>> = { ProposalCreated: { kind: "actionKind" } };
-
-/** mulberry32 */
-function rng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomBytes(random: () => number, n: number): string {
   const bytes = new Uint8Array(n);
@@ -124,15 +114,6 @@ function checkedLog(log: RawLog): RawLog {
   return parsed;
 }
 
-function failure(run: () => unknown): unknown {
-  try {
-    run();
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected an error");
-}
-
 describe("EVM log decoder = ethers' Interface, for every event kind", () => {
   it("covers every event of both contracts", () => {
     expect(CASES.length).to.equal(31);
@@ -140,7 +121,7 @@ describe("EVM log decoder = ethers' Interface, for every event kind", () => {
 
   for (const c of CASES) {
     it(`${c.contract}.${c.fragment.name}: same values as Interface.parseLog, in core's forms`, () => {
-      const random = rng(c.fragment.topicHash.charCodeAt(5) * 7919 + c.fragment.inputs.length);
+      const random = seededRandom(`decode:${c.fragment.format()}`);
       const renames = RENAMES[c.fragment.name] ?? {};
       for (let round = 0; round < 12; round++) {
         const values = c.fragment.inputs.map((p) => randomValue(p, random, round % 3));
@@ -165,7 +146,7 @@ describe("EVM log decoder = ethers' Interface, for every event kind", () => {
   }
 
   it("rejects a malformed log of every kind, whether checked or not", () => {
-    const random = rng(42);
+    const random = seededRandom("decode:malformed");
     for (const c of CASES) {
       const values = c.fragment.inputs.map((p) => randomValue(p, random, 2));
       const good = logOf(c, values);

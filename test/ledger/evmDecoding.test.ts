@@ -9,6 +9,7 @@ import { isCredtrailError, type Hex } from "../../core/index.js";
 import { createLogDecoder, decodeRevertData, LedgerErrorCode } from "../../ledger/index.js";
 import { EVENT_INTERFACES } from "../../ledger/evm/abi.js";
 import { classifyRpcMessage } from "../../ledger/evm/jsonRpc.js";
+import { failure } from "../helpers/thrown.js";
 
 const h = (label: string) => keccak256(toUtf8Bytes(label)) as Hex;
 const consortium = new Wallet(h("consortium")).address;
@@ -30,15 +31,6 @@ function attestedLog(address = registry) {
     ZeroAddress,
   ]);
   return { address, topics: encoded.topics, data: encoded.data };
-}
-
-function failure(run: () => unknown): unknown {
-  try {
-    run();
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected an error");
 }
 
 describe("EVM adapter decoding (no node)", () => {
