@@ -18,10 +18,13 @@
  *    store, then `setModel(next version)` rescores every subject (one scan of the by-subject index;
  *    read, decrypt, score, write); also the process CPU time per subject (rescoreCpuMicrosPerSubject).
  *
+ * BENCH_SCORES_STORE=<dir> (development): keep the filled store of phase 3 in <dir> (one per
+ * BENCH_SCORES_SUBJECTS) and rescore a copy of it on later runs, instead of filling for minutes.
+ *
  * BENCH_SCORES_ONLY=rescore runs phase 3 alone and prints it without writing bench/results (for
  * profiling: `node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx bench/scores.ts`).
  */
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { availableParallelism, cpus, tmpdir } from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -43,7 +46,12 @@ import {
 import { createAuthenticator, createLoginToken } from "../gateway/auth/index.js";
 import { createGateway } from "../gateway/index.js";
 import type { ScoreChange } from "../indexer/index.js";
-import { createIndexer, createRecordStore, createScoringService } from "../indexer/index.js";
+import {
+  NODE_DB_OPTIONS,
+  createIndexer,
+  createRecordStore,
+  createScoringService,
+} from "../indexer/index.js";
 import { createEvmLedger } from "../ledger/index.js";
 import { TEST_KEYS, deployTestConsortium } from "../test/helpers/evmConsortium.js";
 import { rpc, startHardhatNode } from "../test/helpers/hardhatNode.js";
@@ -76,7 +84,7 @@ interface Freshness {
 async function freshness(): Promise<Freshness> {
   const node = await startHardhatNode();
   const dir = await mkdtemp(path.join(tmpdir(), "credtrail-bench-scores-"));
-  const db = new Level(dir);
+  const db = new Level(dir, NODE_DB_OPTIONS);
   try {
     const c = await deployTestConsortium(node.url);
     const ledger = await createEvmLedger({
@@ -242,17 +250,64 @@ interface Rescore {
   fillSeconds: number;
 }
 
+/** What a kept store (BENCH_SCORES_STORE) holds besides the database: the fill's figures. */
+const STORE_INFO = "bench-store.json";
+
+/**
+ * A copy of the filled store kept in BENCH_SCORES_STORE (filled there first when it holds none of
+ * this size), or undefined without it. Development aid: the fill takes minutes.
+ */
+async function keptStore(
+  dir: string,
+): Promise<{ records: number; fillSeconds: number } | undefined> {
+  const kept = process.env.BENCH_SCORES_STORE;
+  if (kept === undefined || kept === "") return undefined;
+  const info = path.join(kept, `${SUBJECTS}`, STORE_INFO);
+  let stored: { records: number; fillSeconds: number } | undefined;
+  try {
+    stored = JSON.parse(await readFile(info, "utf8")) as { records: number; fillSeconds: number };
+  } catch {
+    stored = undefined;
+  }
+  if (stored === undefined) {
+    const fillDir = path.join(kept, `${SUBJECTS}`, "db");
+    await rm(fillDir, { recursive: true, force: true });
+    await mkdir(fillDir, { recursive: true });
+    const db = new Level(fillDir, NODE_DB_OPTIONS);
+    try {
+      stored = await fill(db);
+    } finally {
+      await db.close();
+    }
+    await writeFile(info, JSON.stringify(stored));
+  }
+  await cp(path.join(kept, `${SUBJECTS}`, "db"), dir, { recursive: true });
+  log(`copied the kept store of ${SUBJECTS} subjects from ${kept}`);
+  return stored;
+}
+
+/** Fills the indexer store and the record store with the synthetic subjects. */
+async function fill(db: Level): Promise<{ records: number; fillSeconds: number }> {
+  const indexer = await createIndexer({ db, ledger: idleLedger() });
+  const records = await createRecordStore({ db, key: RECORD_KEY });
+  const asOf = Math.floor(Date.now() / 1000);
+  const filled = performance.now();
+  const store = await fillSyntheticSubjects(indexer, records, SUBJECTS, asOf, log);
+  const fillSeconds = (performance.now() - filled) / 1000;
+  log(`filled ${store.subjects} subjects, ${store.records} records in ${round1(fillSeconds)} s`);
+  await indexer.close();
+  return { records: store.records, fillSeconds };
+}
+
 async function rescore(): Promise<Rescore> {
   const dir = await mkdtemp(path.join(tmpdir(), "credtrail-bench-rescore-"));
-  const db = new Level(dir, { writeBufferSize: 64 * 1024 * 1024 });
+  const kept = await keptStore(dir);
+  const db = new Level(dir, NODE_DB_OPTIONS);
   try {
+    const store = kept ?? (await fill(db));
+    const { fillSeconds } = store;
     const indexer = await createIndexer({ db, ledger: idleLedger() });
     const records = await createRecordStore({ db, key: RECORD_KEY });
-    const asOf = Math.floor(Date.now() / 1000);
-    const filled = performance.now();
-    const store = await fillSyntheticSubjects(indexer, records, SUBJECTS, asOf, log);
-    const fillSeconds = (performance.now() - filled) / 1000;
-    log(`filled ${store.subjects} subjects, ${store.records} records in ${round1(fillSeconds)} s`);
     const scoring = await createScoringService({
       indexer,
       db,

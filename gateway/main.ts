@@ -24,7 +24,12 @@ import pino from "pino";
 import { Registry, collectDefaultMetrics } from "prom-client";
 
 import { LedgerError, compileModel, defaultScorecardModel } from "../core/index.js";
-import { createIndexer, createRecordStore, createScoringService } from "../indexer/index.js";
+import {
+  NODE_DB_OPTIONS,
+  createIndexer,
+  createRecordStore,
+  createScoringService,
+} from "../indexer/index.js";
 import { jsonLogger } from "../indexer/logger.js";
 import { createEvmLedger } from "../ledger/index.js";
 import { createQueryAuditLog } from "./audit/index.js";
@@ -84,7 +89,7 @@ async function main(): Promise<void> {
     confirmations: integer(values.confirmations, "confirmations", 0),
     logger: ledgerLogger,
   });
-  const db = new Level(dir);
+  const db = new Level(dir, NODE_DB_OPTIONS);
   const indexer = await createIndexer({
     db,
     ledger,

@@ -60,12 +60,16 @@ export interface CreateIndexerOptions {
 }
 
 /**
- * LevelDB settings when the indexer opens the database itself. A backfill writes hundreds of MB
- * of randomly ordered keys (uids, subjects): with LevelDB's default 4 MB write buffer and 2 MB
- * files, compactions rewrite that data again and again, and cost more CPU than the indexer.
- * 64 MB buffers and files cut compaction work by about a third (at up to ~130 MB more memory).
+ * LevelDB settings of a node's database (the indexer's when it opens it itself; gateway/main.ts
+ * opens the node's with them). A backfill writes hundreds of MB of randomly ordered keys (uids,
+ * subjects): with LevelDB's default 4 MB write buffer and 2 MB files, compactions rewrite that
+ * data again and again, and cost more CPU than the indexer. 64 MB buffers and files cut
+ * compaction work by about a third (at up to ~130 MB more memory).
  */
-const LEVEL_OPTIONS = { writeBufferSize: 64 * 1024 * 1024, maxFileSize: 64 * 1024 * 1024 };
+export const NODE_DB_OPTIONS = {
+  writeBufferSize: 64 * 1024 * 1024,
+  maxFileSize: 64 * 1024 * 1024,
+} as const;
 
 /** A batch of blocks LevelDB is writing. */
 interface Inflight {
@@ -187,7 +191,7 @@ export async function createIndexer(options: CreateIndexerOptions): Promise<Inde
   const maxBatchBlocks = positiveInteger(options.maxBatchBlocks, 1_000, "maxBatchBlocks", 1);
   const maxBatchEvents = positiveInteger(options.maxBatchEvents, 5_000, "maxBatchEvents", 1);
   const ownsDb = typeof options.db === "string";
-  const db = typeof options.db === "string" ? new Level(options.db, LEVEL_OPTIONS) : options.db;
+  const db = typeof options.db === "string" ? new Level(options.db, NODE_DB_OPTIONS) : options.db;
   await db.open();
   const store = createLevelStore(db, options.sublevel ?? INDEXER_SUBLEVEL);
   const deps: StoreDeps = { store, logger, state: await readState(store) };
