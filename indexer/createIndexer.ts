@@ -429,18 +429,36 @@ export async function createIndexer(options: CreateIndexerOptions): Promise<Inde
     logger.info("indexer: resuming", { from: from.number.toString(), hash: from.hash });
     const iterator = ledger.stream({ from, knownBlock, signal })[Symbol.asyncIterator]();
     // While a group's batches are written, the next group is read and projected. A failed write
-    // ends the run at once (`failed` rejects), and the run ends only once every write settled.
+    // ends the run at once (the wait for the next item rejects), and the run ends only once every
+    // write settled.
     const session: WriteSession = {};
     let written: Promise<unknown> = Promise.resolve();
-    let fail: (error: unknown) => void = () => undefined;
-    const failed = new Promise<never>((_resolve, reject) => {
-      fail = reject;
-    });
-    failed.catch(() => undefined);
+    let failure: { error: Error } | undefined;
+    let interrupt: ((error: Error) => void) | undefined;
+    const fail = (error: unknown): void => {
+      failure ??= { error: error instanceof Error ? error : new Error(String(error)) };
+      interrupt?.(failure.error);
+    };
+    // The next stream item, or the write failure if one comes first. (Not Promise.race with one
+    // promise of the whole run: every race would leave a reaction on it holding its item, and a
+    // node following the head would keep every block it ever read.)
+    const nextOrFailure = (
+      next: Promise<IteratorResult<StreamItem>>,
+    ): Promise<IteratorResult<StreamItem>> =>
+      new Promise<IteratorResult<StreamItem>>((resolve, reject) => {
+        if (failure !== undefined) {
+          reject(failure.error);
+          return;
+        }
+        interrupt = reject;
+        next.then(resolve, reject);
+      }).finally(() => {
+        interrupt = undefined;
+      });
     try {
       let next = iterator.next();
       for (;;) {
-        const first = await Promise.race([next, failed]);
+        const first = await nextOrFailure(next);
         if (first.done === true) break;
         next = iterator.next();
         const group: StreamItem[] = [first.value];
