@@ -23,8 +23,9 @@
  * instance sends each second's requests in a burst), and for reference autocannon's burst; (3)
  * 2,000 req/s offered, paced, on 100 connections for 60 s while attestations are submitted to the
  * ledger and indexed:
- * errors (connection errors, timeouts, non-2xx, bodies other than the expected answer) and peak
- * RSS of the node process.
+ * errors (connection errors, timeouts, non-2xx, bodies other than the expected answer), peak
+ * RSS of the node process, and its live heap (after a full collection, asked of its inspector on
+ * a loopback port) before, during and after the load: bounded memory levels off.
  *
  * Environment: BENCH_QUICK=1 (short phases, for development), BENCH_GATEWAY_ROUNDS (3),
  * BENCH_GATEWAY_SECONDS (closed-loop seconds per target and round, 10), BENCH_GATEWAY_RATE_SECONDS
@@ -173,6 +174,30 @@ function line(name: string, s: LoadSummary): string {
   return `${name}: ${s.reqPerSec} req/s, p50 ${s.latencyMs.p50} ms, p99 ${s.latencyMs.p99} ms${bad > 0 ? `, ${bad} failures ${JSON.stringify({ errors: s.errors, timeouts: s.timeouts, non2xx: s.non2xx, mismatches: s.mismatches })}` : ""}`;
 }
 
+/** Seconds between two reads of the node's live heap during the sustained load. */
+const LIVE_HEAP_EVERY_SECONDS = 15;
+
+/**
+ * Whether memory is bounded: the node's heap that is alive (after a full collection, through its
+ * inspector) before the sustained load, every LIVE_HEAP_EVERY_SECONDS during it, and after it. A
+ * leak grows it with the requests served and the blocks indexed; bounded memory levels off.
+ */
+interface LiveHeap {
+  how: string;
+  samples: { second: number; mb: number }[];
+  /** After − before, MB. */
+  growthMb: number;
+}
+
+function liveHeapOf(samples: { second: number; mb: number }[]): LiveHeap {
+  const sorted = [...samples].sort((a, b) => a.second - b.second);
+  return {
+    how: `the node's V8 heap alive after a full garbage collection (inspector HeapProfiler.collectGarbage, then Runtime.getHeapUsage): before the sustained load, every ${LIVE_HEAP_EVERY_SECONDS} s of it, after it`,
+    samples: sorted,
+    growthMb: Math.round((sorted[sorted.length - 1].mb - sorted[0].mb) * 10) / 10,
+  };
+}
+
 interface Baselines {
   raw: string;
   express: string;
@@ -244,6 +269,8 @@ async function main(): Promise<void> {
       ...(QUERY_KIND === "score"
         ? { scorerKey: TEST_KEYS.scorer, anchorIntervalSeconds: ANCHOR_INTERVAL }
         : {}),
+      // the sustained phase asks the node's inspector for its live heap (a full collection)
+      inspect: !ONLY_GATEWAY,
       nodeFlags: [
         ...NODE_FLAGS,
         ...(CPU_PROF === undefined ? [] : ["--cpu-prof", "--cpu-prof-dir", path.resolve(CPU_PROF)]),
@@ -355,6 +382,7 @@ async function main(): Promise<void> {
     let rss = { startMb: 0, peakMb: 0, endMb: 0, samples: [] as number[] };
     let cpuShares: Record<string, number> | null = null;
     let heaps: Record<string, Awaited<ReturnType<GatewayProcess["heap"]>>> | null = null;
+    let liveHeap: LiveHeap | null = null;
     let sustainedLoop: Awaited<ReturnType<GatewayProcess["eventLoopDelay"]>> | null = null;
     let ingestion = { transactions: 0, records: 0, errors: 0, indexedAfter: false };
     if (!ONLY_GATEWAY) {
@@ -362,6 +390,8 @@ async function main(): Promise<void> {
       const startRss = g.rss();
       let peak = startRss;
       const perSecond: number[] = [];
+      const live: { second: number; mb: number }[] = [{ second: 0, mb: await g.liveHeap() }];
+      const liveReads: Promise<void>[] = [];
       const sampler = setInterval(() => {
         const now = g.rss();
         if (now > peak) peak = now;
@@ -382,7 +412,16 @@ async function main(): Promise<void> {
         sustained = await paced(g.url, SUSTAINED_RATE, {
           durationSeconds: SUSTAINED_SECONDS,
           headers: { ...headers, authorization: bearer(await lenderToken(chain, g)) },
-          onTick: () => perSecond.push(mb(g.rss())),
+          onTick: () => {
+            perSecond.push(mb(g.rss()));
+            const second = perSecond.length;
+            if (second % LIVE_HEAP_EVERY_SECONDS === 0 && second < SUSTAINED_SECONDS)
+              liveReads.push(
+                g.liveHeap().then((used) => {
+                  live.push({ second, mb: used });
+                }),
+              );
+          },
         });
       } finally {
         clearInterval(sampler);
@@ -390,6 +429,9 @@ async function main(): Promise<void> {
       }
       loop = await g.eventLoopDelay();
       heaps = { before: heapBefore, after: await g.heap() };
+      await Promise.all(liveReads);
+      live.push({ second: SUSTAINED_SECONDS, mb: await g.liveHeap() });
+      liveHeap = liveHeapOf(live);
       const cpuEnd = cpuAt();
       cpuShares = Object.fromEntries(
         Object.keys(cpuEnd).map((k) => [
@@ -411,7 +453,7 @@ async function main(): Promise<void> {
       log(
         `sustained ${SUSTAINED_RATE} req/s × ${SUSTAINED_SECONDS} s with ingestion: ${line("graphql", sustained)}; ` +
           `ingested ${ingest.records} records in ${ingest.transactions} transactions (${ingest.errors.length} errors); ` +
-          `RSS ${rss.startMb} → peak ${rss.peakMb} → ${rss.endMb} MB; node event-loop delay ${JSON.stringify(loop)}; cores used ${JSON.stringify(cpuShares)}`,
+          `RSS ${rss.startMb} → peak ${rss.peakMb} → ${rss.endMb} MB; live heap ${live.map((l) => l.mb).join(" → ")} MB; node event-loop delay ${JSON.stringify(loop)}; cores used ${JSON.stringify(cpuShares)}`,
       );
       if (ingest.errors.length > 0)
         log(`ingestion errors: ${ingest.errors.slice(0, 3).join("; ")}`);
@@ -473,6 +515,7 @@ async function main(): Promise<void> {
                 rssMb: rss,
                 nodeEventLoopDelay: sustainedLoop,
                 nodeHeap: heaps,
+                nodeLiveHeap: liveHeap,
                 coresUsed: {
                   how: "CPU seconds per second of the run: the node (gateway/main.ts), the Hardhat node (mining the ingestion), this process (autocannon and the ingestion's sender); the machine has 2 cores, shared with other work",
                   ...cpuShares,

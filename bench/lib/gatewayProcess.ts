@@ -26,6 +26,11 @@ export interface GatewayProcessOptions {
   logLevel?: "debug" | "info" | "warn" | "error";
   /** Extra flags for node (e.g. --cpu-prof --cpu-prof-dir DIR). */
   nodeFlags?: string[];
+  /**
+   * Open the node's inspector on a loopback port, for {@link GatewayProcess.liveHeap} (the bench
+   * asks it for a full garbage collection; nothing else uses it).
+   */
+  inspect?: boolean;
 }
 
 export interface GatewayProcess {
@@ -45,6 +50,12 @@ export interface GatewayProcess {
   eventLoopDelay(): Promise<{ p50Ms: number; p99Ms: number; maxMs: number }>;
   /** The node's V8 heap in use and its external memory (its /metrics), MB. */
   heap(): Promise<{ usedMb: number; totalMb: number; externalMb: number }>;
+  /**
+   * The node's V8 heap that is alive: a full garbage collection first (the inspector's
+   * HeapProfiler.collectGarbage, which stops the node for as long as it takes), then
+   * Runtime.getHeapUsage; MB. Only with `inspect`.
+   */
+  liveHeap(): Promise<number>;
   /** SIGTERM (the node closes the gateway, the audit log, the indexer); resolves with the exit code. */
   stop(): Promise<number | null>;
 }
@@ -63,6 +74,45 @@ function statusField(pid: number, field: string): number {
   return match === null ? 0 : Number(match[1]) * 1024;
 }
 
+/**
+ * Calls methods of the node's inspector (Chrome DevTools Protocol over its WebSocket) in order;
+ * resolves with their results.
+ */
+async function inspectorCalls(port: number, methods: readonly string[]): Promise<unknown[]> {
+  const targets = (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as {
+    webSocketDebuggerUrl: string;
+  }[];
+  const socket = new WebSocket(targets[0].webSocketDebuggerUrl);
+  const replies = new Map<number, (reply: { result?: unknown; error?: unknown }) => void>();
+  socket.addEventListener("message", (event: MessageEvent<string>) => {
+    const reply = JSON.parse(event.data) as { id?: number; result?: unknown; error?: unknown };
+    if (reply.id !== undefined) replies.get(reply.id)?.(reply);
+  });
+  await new Promise<void>((resolve, reject) => {
+    socket.addEventListener("open", () => {
+      resolve();
+    });
+    socket.addEventListener("error", () => {
+      reject(new Error(`the node's inspector on port ${port} did not answer`));
+    });
+  });
+  try {
+    const results: unknown[] = [];
+    for (const [id, method] of methods.entries()) {
+      const reply = await new Promise<{ result?: unknown; error?: unknown }>((resolve) => {
+        replies.set(id, resolve);
+        socket.send(JSON.stringify({ id, method }));
+      });
+      if (reply.error !== undefined)
+        throw new Error(`inspector ${method}: ${JSON.stringify(reply.error)}`);
+      results.push(reply.result);
+    }
+    return results;
+  } finally {
+    socket.close();
+  }
+}
+
 function exited(child: ChildProcess): Promise<number | null> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
   return new Promise((resolve) => {
@@ -75,12 +125,14 @@ function exited(child: ChildProcess): Promise<number | null> {
 /** Starts the node and resolves once /readyz answers 200 (the indexer caught up). */
 export async function startGatewayProcess(options: GatewayProcessOptions): Promise<GatewayProcess> {
   const port = await freePort();
+  const inspectPort = options.inspect === true ? await freePort() : undefined;
   const base = `http://127.0.0.1:${port}`;
   const url = `${base}/graphql`;
   const child = spawn(
     process.execPath,
     [
       ...(options.nodeFlags ?? []),
+      ...(inspectPort === undefined ? [] : [`--inspect=127.0.0.1:${inspectPort}`]),
       "--import",
       "tsx",
       path.join(REPO_ROOT, "gateway", "main.ts"),
@@ -161,6 +213,15 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
         totalMb: megabytes("nodejs_heap_size_total_bytes"),
         externalMb: megabytes("nodejs_external_memory_bytes"),
       };
+    },
+    async liveHeap() {
+      if (inspectPort === undefined) throw new Error("liveHeap needs the inspect option");
+      const [, usage] = await inspectorCalls(inspectPort, [
+        "HeapProfiler.collectGarbage",
+        "Runtime.getHeapUsage",
+      ]);
+      const { usedSize } = usage as { usedSize: number };
+      return Math.round(usedSize / 104_857.6) / 10;
     },
     async eventLoopDelay() {
       const text = await (await fetch(`${base}/metrics`)).text();
