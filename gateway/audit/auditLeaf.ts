@@ -8,10 +8,17 @@
  * contextHash = keccak256(abi.encode(address key, string operation)) — so that every field of the
  * entry is covered. Hashed as an OpenZeppelin StandardMerkleTree leaf (core buildMerkle).
  */
-import { AbiCoder, keccak256, toUtf8Bytes } from "ethers";
+import { AbiCoder } from "ethers";
 
 import type { Hex } from "../../core/index.js";
-import { purposeHash, toAddress, toBytes32, toUint64, verifyMerkle } from "../../core/index.js";
+import {
+  keccak256,
+  purposeHash,
+  toAddress,
+  toBytes32,
+  toUint64,
+  verifyMerkle,
+} from "../../core/index.js";
 import type { QueryAuditAnchorRef, QueryAuditEntry } from "../types.js";
 
 const abi = AbiCoder.defaultAbiCoder();
@@ -76,14 +83,9 @@ export function auditLeaf(entry: QueryAuditEntry): AuditLeafTuple {
     toBytes32(entry.subject, "subject"),
     cachedPurposeHash(entry.purpose),
     toUint64(entry.at, "at"),
-    keccak256(toUtf8Bytes(entry.id)) as Hex,
-    remembered(
-      contextHashes,
-      JSON.stringify([entry.key, entry.operation]),
-      () =>
-        keccak256(
-          abi.encode(["address", "string"], [toAddress(entry.key, "key"), entry.operation]),
-        ) as Hex,
+    keccak256(Buffer.from(entry.id, "utf8")),
+    remembered(contextHashes, JSON.stringify([entry.key, entry.operation]), () =>
+      keccak256(abi.encode(["address", "string"], [toAddress(entry.key, "key"), entry.operation])),
     ),
   ];
 }

@@ -74,8 +74,9 @@ export interface QueryAuditLogOptions {
   intervalMs?: number;
   logger?: AuditLogger;
   /**
-   * Most entries one run anchors (the oldest pending first; the rest go into the next run), which
-   * bounds the memory of a run. Default 100,000.
+   * Most entries one run anchors (the oldest pending first; the rest go into the next run, which
+   * then starts at once rather than a period later), which bounds the memory of a run. Default
+   * 100,000.
    */
   maxEntriesPerAnchor?: number;
 }
@@ -278,7 +279,10 @@ export function createQueryAuditLog(options: QueryAuditLogOptions): QueryAuditLo
       ids.push(key.slice(2));
     }
     if (ids.length === 0) return null;
-    const texts = await db.getMany(ids.map((id) => `e:${id}`));
+    // read in slices too: one getMany of 100,000 values holds the event loop while it is answered
+    const texts: (string | undefined)[] = [];
+    for (let i = 0; i < ids.length; i += SLICE * 4)
+      texts.push(...(await db.getMany(ids.slice(i, i + SLICE * 4).map((id) => `e:${id}`))));
     // a run covers a minute of reads: the per-entry work goes in slices, letting requests through
     const entries: QueryAuditEntry[] = [];
     const leafHashes: Hex[] = [];
@@ -313,21 +317,30 @@ export function createQueryAuditLog(options: QueryAuditLogOptions): QueryAuditLo
       toTime: toTime.toString(),
       txHash,
     };
-    const ops: AuditOp[] = [{ type: "put", key: `a:${tree.root}`, value: JSON.stringify(record) }];
-    for (let i = 0; i < ids.length; i++) {
-      const ref: QueryAuditAnchorRef = { root: tree.root, proof: tree.proof(i), txHash };
-      ops.push({ type: "put", key: `r:${ids[i]}`, value: JSON.stringify(ref) });
-      ops.push({ type: "del", key: `u:${ids[i]}` });
-      if (i % SLICE === SLICE - 1) await yieldToRequests();
-    }
+    // Recorded in slices (a minute of reads is 200,000 writes: one batch would stop the node while
+    // LevelDB takes it). Each slice is atomic for its entries — an entry's anchor reference lands
+    // with its removal from the pending ones — and the anchor itself comes with the first.
+    let ops: AuditOp[] = [{ type: "put", key: `a:${tree.root}`, value: JSON.stringify(record) }];
+    let recorded = 0;
     try {
-      await db.batch(ops);
+      for (let i = 0; i < ids.length; i++) {
+        const ref: QueryAuditAnchorRef = { root: tree.root, proof: tree.proof(i), txHash };
+        ops.push({ type: "put", key: `r:${ids[i]}`, value: JSON.stringify(ref) });
+        ops.push({ type: "del", key: `u:${ids[i]}` });
+        if (i % SLICE === SLICE - 1 || i === ids.length - 1) {
+          await db.batch(ops);
+          recorded = i + 1;
+          ops = [];
+        }
+      }
     } catch (error) {
-      // The root is on the ledger but not recorded here: the entries stay pending and are anchored
-      // again (under another root) by the next run. Say so, with what an operator needs to match.
-      logger.error("audit root anchored on the ledger but not recorded locally", {
+      // The root is on the ledger but not recorded here for every entry: those not recorded stay
+      // pending and are anchored again (under another root) by the next run. Say so, with what an
+      // operator needs to match.
+      logger.error("audit root anchored on the ledger but not recorded locally for every entry", {
         root: tree.root,
         count,
+        recorded,
         txHash,
         error: error instanceof Error ? error.message : String(error),
       });
@@ -348,10 +361,16 @@ export function createQueryAuditLog(options: QueryAuditLogOptions): QueryAuditLo
   // ---------------------------------------------------------------------------------- periodic
   let timer: NodeJS.Timeout | undefined;
   let running = false;
-  function schedule(): void {
+  function schedule(delayMs = intervalMs): void {
     timer = setTimeout(() => {
       timer = undefined;
+      let full = false;
       anchorNow()
+        .then((anchored) => {
+          // a full run left entries pending (reads come faster than one run a period takes):
+          // the next run starts at once, so the backlog does not grow
+          full = anchored !== null && anchored.count >= maxEntries;
+        })
         .catch((error: unknown) => {
           // The entries stay pending and go into the next run.
           logger.error("audit anchoring run failed; retrying at the next interval", {
@@ -359,9 +378,9 @@ export function createQueryAuditLog(options: QueryAuditLogOptions): QueryAuditLo
           });
         })
         .finally(() => {
-          if (running) schedule();
+          if (running) schedule(full ? 0 : intervalMs);
         });
-    }, intervalMs);
+    }, delayMs);
     timer.unref();
   }
 

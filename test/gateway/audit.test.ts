@@ -473,6 +473,96 @@ describe("gateway audit log", () => {
     expect(await flaky.pendingCount()).to.equal(1);
   });
 
+  it("starts the next run at once when a run was full, so a backlog does not wait a period per run", async () => {
+    const runs: number[] = [];
+    const anchor: AnchorAuditRoot = (root, count) => {
+      runs.push(count);
+      return Promise.resolve({ txHash: h(`tx:${root}`) });
+    };
+    const intervalMs = 1_000;
+    const log = open({ anchor, intervalMs, maxEntriesPerAnchor: 2 });
+    for (let i = 0; i < 5; i++) await log.record(entry(i));
+    log.start();
+    while (runs.length === 0) await sleep(5);
+    // the first run took 2 of 5: the other two runs follow without waiting another period
+    const firstDone = Date.now();
+    while ((await log.pendingCount()) > 0 && Date.now() - firstDone < intervalMs) await sleep(5);
+    expect(runs).to.deep.equal([2, 2, 1]);
+    expect(await log.pendingCount()).to.equal(0);
+    // the last run was not full: the one after it waits a period
+    await log.record(entry(9));
+    await sleep(100);
+    expect(runs).to.have.length(3);
+  });
+
+  it("records a large anchor in slices; a failed slice leaves its entries (and the later ones) pending for the next run", async () => {
+    const ids: string[] = [];
+    const base = open();
+    for (let i = 0; i < 1_200; i++) {
+      nowMs += 1;
+      ids.push((await base.record(entry(i))).id);
+    }
+    await base.stop();
+    // the same store, whose second batch of anchor references fails (a full disk)
+    let refBatches = 0;
+    const whole: AuditDb = db;
+    const failing: AuditDb = {
+      sublevel(name, options) {
+        const store = whole.sublevel(name, options);
+        return {
+          get: (key) => store.get(key),
+          getMany: (keys) => store.getMany(keys),
+          keys: (range) => store.keys(range),
+          iterator: (range) => store.iterator(range),
+          batch: (ops) => {
+            if (ops.some((op) => op.key.startsWith("r:")) && ++refBatches === 2)
+              return Promise.reject(new Error("disk full"));
+            return store.batch(ops);
+          },
+        };
+      },
+    };
+    const errors: { message: string; fields: unknown }[] = [];
+    const logger: AuditLogger = {
+      debug: () => undefined,
+      info: () => undefined,
+      warn: () => undefined,
+      error: (message, fields) => errors.push({ message, fields }),
+    };
+    const calls: number[] = [];
+    const log = createQueryAuditLog({
+      db: failing,
+      clock: () => nowMs,
+      logger,
+      anchor: (root, count) => {
+        calls.push(count);
+        return Promise.resolve({ txHash: h(`tx:${root}`) });
+      },
+    });
+    const error = await log.anchorNow().catch((e: unknown) => e);
+    expect((error as Error).message).to.equal("disk full");
+    expect(calls).to.deep.equal([1_200]);
+    expect(errors).to.have.length(1);
+    expect(errors[0].fields).to.include({ count: 1_200, recorded: 500 });
+    // the first slice is anchored (with a proof that verifies), the rest is pending
+    expect(await log.pendingCount()).to.equal(700);
+    const firstRoot = await log.getAnchor((await readRef(ids[0])).root);
+    expect(firstRoot).to.include({ count: 1_200, fromId: ids[0], toId: ids[1_199] });
+    // the next run anchors the 700 under a root of their own
+    const next = await log.anchorNow();
+    expect(next?.count).to.equal(700);
+    expect(await log.pendingCount()).to.equal(0);
+    expect((await readRef(ids[499])).root).to.equal(firstRoot?.root);
+    expect((await readRef(ids[500])).root).to.equal(next?.root);
+    await log.stop();
+
+    async function readRef(id: string): Promise<{ root: Hex }> {
+      const text = await db.sublevel("audit").get(`r:${id}`);
+      if (text === undefined) throw new Error(`no anchor reference for ${id}`);
+      return JSON.parse(text) as { root: Hex };
+    }
+  });
+
   it("persists entries, anchors and pending state across close and reopen", async () => {
     const log = open();
     const anchored = [await log.record(entry(1)), await log.record(entry(2))];
