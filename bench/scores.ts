@@ -19,7 +19,8 @@
  *    read, decrypt, score, write); also the process CPU time per subject (rescoreCpuMicrosPerSubject).
  *
  * BENCH_SCORES_STORE=<dir> (development): keep the filled store of phase 3 in <dir> (one per
- * BENCH_SCORES_SUBJECTS) and rescore a copy of it on later runs, instead of filling for minutes.
+ * BENCH_SCORES_SUBJECTS) and rescore a copy of it on later runs, instead of filling for minutes;
+ * delete it after a change to the indexer's or the record store's layout.
  *
  * BENCH_SCORES_ONLY=rescore runs phase 3 alone and prints it without writing bench/results (for
  * profiling: `node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx bench/scores.ts`).
@@ -266,8 +267,9 @@ async function keptStore(
   let stored: { records: number; fillSeconds: number } | undefined;
   try {
     stored = JSON.parse(await readFile(info, "utf8")) as { records: number; fillSeconds: number };
-  } catch {
-    stored = undefined;
+  } catch (error) {
+    // none kept yet: fill one (anything else — a broken info file — is for the developer to see)
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
   }
   if (stored === undefined) {
     const fillDir = path.join(kept, `${SUBJECTS}`, "db");

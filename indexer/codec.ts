@@ -103,13 +103,27 @@ export function encodeValue(value: unknown): string {
   return copy === undefined ? encodeText(value) : JSON.stringify(copy);
 }
 
-function revive(_key: string, value: unknown): unknown {
-  if (typeof value === "object" && value !== null && !Array.isArray(value)) {
-    const record = value as Record<string, unknown>;
-    const tagged = record.$n;
-    if (typeof tagged === "string" && Object.keys(record).length === 1) return BigInt(tagged);
+/**
+ * Replaces, in place, every `{"$n": "<decimal>"}` of parsed JSON by its bigint (what a JSON.parse
+ * reviver would do; V8 calls a reviver for every value, ~5 times slower on a score).
+ */
+function reviveBigints(value: unknown): unknown {
+  if (typeof value !== "object" || value === null) return value;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      if (typeof item === "object" && item !== null) value[i] = reviveBigints(item);
+    }
+    return value;
   }
-  return value;
+  const record = value as Record<string, unknown>;
+  const tagged = record.$n;
+  if (typeof tagged === "string" && Object.keys(record).length === 1) return BigInt(tagged);
+  for (const name of Object.keys(record)) {
+    const item = record[name];
+    if (typeof item === "object" && item !== null) record[name] = reviveBigints(item);
+  }
+  return record;
 }
 
 /**
@@ -119,5 +133,5 @@ function revive(_key: string, value: unknown): unknown {
 // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- typed read of our own stored values
 export function decodeValue<T>(text: string): T {
   if (text.startsWith(ATTESTATION_TAG)) return decodeAttestation(text) as T;
-  return JSON.parse(text, revive) as T;
+  return reviveBigints(JSON.parse(text)) as T;
 }

@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 
 import { freePort, REPO_ROOT } from "../../test/helpers/hardhatNode.js";
+import { mb } from "./measure.js";
 
 export interface GatewayProcessOptions {
   db: string;
@@ -206,7 +207,7 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
       const text = await (await fetch(`${base}/metrics`)).text();
       const megabytes = (name: string): number => {
         const match = new RegExp(`^${name} ([0-9.e+-]+)$`, "m").exec(text);
-        return match === null ? Number.NaN : Math.round(Number(match[1]) / 104_857.6) / 10;
+        return match === null ? Number.NaN : mb(Number(match[1]));
       };
       return {
         usedMb: megabytes("nodejs_heap_size_used_bytes"),
@@ -220,8 +221,7 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
         "HeapProfiler.collectGarbage",
         "Runtime.getHeapUsage",
       ]);
-      const { usedSize } = usage as { usedSize: number };
-      return Math.round(usedSize / 104_857.6) / 10;
+      return mb((usage as { usedSize: number }).usedSize);
     },
     async eventLoopDelay() {
       const text = await (await fetch(`${base}/metrics`)).text();

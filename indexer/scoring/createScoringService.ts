@@ -19,7 +19,7 @@ import type { Level } from "level";
 import type { CompiledScorecard, Hex, ScoreBatchTree } from "../../core/index.js";
 import { CredtrailError, buildScoreBatch } from "../../core/index.js";
 import type { LedgerWriter } from "../../ledger/types.js";
-import { encodeValue } from "../codec.js";
+import { decodeValue, encodeValue } from "../codec.js";
 import type { IndexerUpdate } from "../createIndexer.js";
 import { prefixEnd } from "../keys.js";
 import type { KvOp, KvStore } from "../kvStore.js";
@@ -46,14 +46,7 @@ import {
 import type { AnchoredBatch, ScoringMeta, SentBatch } from "./scoringKeys.js";
 import { SCORING_SUBLEVEL, scoringKeys } from "./scoringKeys.js";
 import { createCurrentScores } from "./currentScores.js";
-import {
-  decodeScoring,
-  expiredSubjects,
-  moveExpiry,
-  putScore,
-  readCurrent,
-  treeOf,
-} from "./scoreStore.js";
+import { expiredSubjects, moveExpiry, putScore, readCurrent, treeOf } from "./scoreStore.js";
 
 export const ScoringErrorCodes = {
   /** The model's hash is not registered on the ledger: scores are not anchored. */
@@ -167,7 +160,7 @@ export async function createScoringService(
   const meta: ScoringMeta =
     storedMeta === undefined
       ? { modelHash: model.modelHash, scoredBlock: -1n }
-      : decodeScoring<ScoringMeta>(storedMeta);
+      : decodeValue<ScoringMeta>(storedMeta);
   const pending = new Set<Hex>();
   for await (const key of store.keys({
     gte: scoringKeys.pendingPrefix,
@@ -355,7 +348,7 @@ export async function createScoringService(
       gte: scoringKeys.anchoredAfter(ancestor),
       lt: scoringKeys.anchoredEnd,
     }))
-      entries.push(decodeScoring<AnchoredBatch>(value));
+      entries.push(decodeValue<AnchoredBatch>(value));
     for (const entry of entries) {
       const batch = await indexer.getScoreBatch(entry.root);
       if (batch !== null && batch.audit.block === entry.block) continue;
@@ -374,7 +367,7 @@ export async function createScoringService(
       for (let i = 0; i < entry.subjects.length; i++) {
         const history = histories[i];
         const fixedHistory =
-          history === undefined ? undefined : fix(decodeScoring<StoredScore>(history));
+          history === undefined ? undefined : fix(decodeValue<StoredScore>(history));
         if (fixedHistory !== undefined)
           ops.push({
             type: "put",
@@ -638,7 +631,7 @@ export async function createScoringService(
       const subject = sent.subjects[i];
       const history = histories[i];
       if (history === undefined) continue;
-      const version = decodeScoring<StoredScore>(history);
+      const version = decodeValue<StoredScore>(history);
       const proof: StoredScoreProof = {
         leaf: tree.leafHash(i),
         path: tree.proof(i),
@@ -751,7 +744,7 @@ export async function createScoringService(
       gte: scoringKeys.batchPrefix,
       lt: prefixEnd(scoringKeys.batchPrefix),
     }))
-      sentBatches.push(decodeScoring<SentBatch>(value));
+      sentBatches.push(decodeValue<SentBatch>(value));
     for (const sent of sentBatches) {
       const verified = await confirmBatch(sent, treeOf(sent));
       if (verified === null)
@@ -821,7 +814,7 @@ export async function createScoringService(
         store,
         scoringKeys.historyPrefix(subject.toLowerCase() as Hex),
         args,
-        (_key, value) => decodeScoring<StoredScore>(value),
+        (_key, value) => decodeValue<StoredScore>(value),
         { reverse: true },
       );
     },

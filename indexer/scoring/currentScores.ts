@@ -7,7 +7,7 @@
  */
 import type { Hex } from "../../core/index.js";
 import type { KvOp, KvStore } from "../kvStore.js";
-import { decodeScoring } from "./scoreStore.js";
+import { decodeValue } from "../codec.js";
 import type { StoredScore } from "./scoreTypes.js";
 import { scoringKeys } from "./scoringKeys.js";
 
@@ -74,7 +74,7 @@ export function createCurrentScores(kv: KvStore, maxEntries = 20_000): CurrentSc
       }
       const seen = generation;
       const value = await kv.get(key);
-      const score = value === undefined ? null : decodeScoring<StoredScore>(value);
+      const score = value === undefined ? null : decodeValue<StoredScore>(value);
       if (seen === generation) {
         if (cache.size >= maxEntries) {
           const oldest = cache.keys().next();

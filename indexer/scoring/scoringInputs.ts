@@ -99,19 +99,6 @@ export async function readAttestations(
   });
 }
 
-/**
- * Every attestation of a subject, straight from the indexer's store: the by-subject index, then
- * one getMany of the records (the read API reads them one by one; a rescoring run reads millions).
- */
-export async function subjectAttestations(
-  store: Pick<KvReader, "keys" | "getMany">,
-  subject: Hex,
-): Promise<Attestation[]> {
-  const uids = await subjectUids(store, subject);
-  if (uids.length === 0) return [];
-  return (await readAttestations(store, [{ subject, uids }]))[0];
-}
-
 /** The registered name of every schema the attestations name (the id itself when unknown). */
 export async function schemaNames(
   schemas: SchemaDefinitions,

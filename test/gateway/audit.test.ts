@@ -14,6 +14,7 @@ import type {
   AnchorAuditRoot,
   AuditDb,
   AuditLogger,
+  AuditStore,
   QueryAuditLogStore,
 } from "../../gateway/audit/index.js";
 import {
@@ -68,6 +69,37 @@ const entry = (
   at: BigInt(T0_MS + n * 1000),
   ...over,
 });
+
+/** The log's store over `db`, with its batches going through `batch` (to count or fail them). */
+function interceptBatches(
+  db: AuditDb,
+  batch: (ops: Parameters<AuditStore["batch"]>[0], store: AuditStore) => Promise<void>,
+): AuditDb {
+  return {
+    sublevel(name, options) {
+      const store = db.sublevel(name, options);
+      return {
+        get: (key) => store.get(key),
+        getMany: (keys) => store.getMany(keys),
+        keys: (range) => store.keys(range),
+        iterator: (range) => store.iterator(range),
+        batch: (ops) => batch(ops, store),
+      };
+    },
+  };
+}
+
+/** A logger that keeps what is logged as an error. */
+function errorCollector(): AuditLogger & { errors: { message: string; fields: unknown }[] } {
+  const errors: { message: string; fields: unknown }[] = [];
+  return {
+    errors,
+    debug: () => undefined,
+    info: () => undefined,
+    warn: () => undefined,
+    error: (message, fields) => errors.push({ message, fields }),
+  };
+}
 
 describe("gateway audit log", () => {
   const dirs = tempDirs();
@@ -134,21 +166,10 @@ describe("gateway audit log", () => {
     // the store as the log sees it, counting (and failing) batches
     let batches = 0;
     let fail = false;
-    const counting: AuditDb = {
-      sublevel(name, options) {
-        const store = db.sublevel(name, options);
-        return {
-          get: (key) => store.get(key),
-          getMany: (keys) => store.getMany(keys),
-          keys: (range) => store.keys(range),
-          iterator: (range) => store.iterator(range),
-          batch(ops) {
-            batches++;
-            return fail ? Promise.reject(new Error("disk full")) : store.batch(ops);
-          },
-        };
-      },
-    };
+    const counting = interceptBatches(db, (ops, store) => {
+      batches++;
+      return fail ? Promise.reject(new Error("disk full")) : store.batch(ops);
+    });
     const log = createQueryAuditLog({ db: counting, clock: () => nowMs, anchor: fakeAnchor() });
     logs.push(Object.assign(log, { anchorFn: fakeAnchor() }));
     await log.record(entry(0));
@@ -442,13 +463,7 @@ describe("gateway audit log", () => {
     release = deferred();
     release.resolve();
     let failNext = true;
-    const errors: string[] = [];
-    const logger: AuditLogger = {
-      debug: () => undefined,
-      info: () => undefined,
-      warn: () => undefined,
-      error: (message) => errors.push(message),
-    };
+    const logger = errorCollector();
     const flaky = open({
       logger,
       intervalMs: 15,
@@ -463,7 +478,9 @@ describe("gateway audit log", () => {
     for (let i = 0; i < 200 && (await flaky.pendingCount()) > 0; i++) await sleep(10);
     expect(await flaky.pendingCount()).to.equal(0);
     expect(failNext).to.equal(false);
-    expect(errors).to.deep.equal(["audit anchoring run failed; retrying at the next interval"]);
+    expect(logger.errors.map((e) => e.message)).to.deep.equal([
+      "audit anchoring run failed; retrying at the next interval",
+    ]);
     await flaky.record(entry(4));
     for (let i = 0; i < 200 && (await flaky.pendingCount()) > 0; i++) await sleep(10);
     expect(await flaky.pendingCount()).to.equal(0);
@@ -505,30 +522,13 @@ describe("gateway audit log", () => {
     await base.stop();
     // the same store, whose second batch of anchor references fails (a full disk)
     let refBatches = 0;
-    const whole: AuditDb = db;
-    const failing: AuditDb = {
-      sublevel(name, options) {
-        const store = whole.sublevel(name, options);
-        return {
-          get: (key) => store.get(key),
-          getMany: (keys) => store.getMany(keys),
-          keys: (range) => store.keys(range),
-          iterator: (range) => store.iterator(range),
-          batch: (ops) => {
-            if (ops.some((op) => op.key.startsWith("r:")) && ++refBatches === 2)
-              return Promise.reject(new Error("disk full"));
-            return store.batch(ops);
-          },
-        };
-      },
-    };
-    const errors: { message: string; fields: unknown }[] = [];
-    const logger: AuditLogger = {
-      debug: () => undefined,
-      info: () => undefined,
-      warn: () => undefined,
-      error: (message, fields) => errors.push({ message, fields }),
-    };
+    const failing = interceptBatches(db, (ops, store) =>
+      ops.some((op) => op.key.startsWith("r:")) && ++refBatches === 2
+        ? Promise.reject(new Error("disk full"))
+        : store.batch(ops),
+    );
+    const logger = errorCollector();
+    const { errors } = logger;
     const calls: number[] = [];
     const log = createQueryAuditLog({
       db: failing,

@@ -140,9 +140,11 @@ describe("record store", () => {
     for await (const key of kv.keys({ gte: "rc:", lt: "rc;" })) left.push(key);
     expect(left).to.deep.equal([]);
     expect(await kv.get("m:version")).to.equal("2");
-    // reopening a migrated store changes nothing
-    await createRecordStore({ db, key: KEY });
-    expect(await store.count()).to.equal(5);
+    // reopening a migrated store changes nothing: the same contents, the same layout
+    const reopened = await createRecordStore({ db, key: KEY });
+    expect(await reopened.getMany(old.map((o) => o.uid))).to.deep.equal(old.map((o) => o.record));
+    expect(await reopened.count()).to.equal(5);
+    expect(await kv.get("m:version")).to.equal("2");
 
     await kv.batch([{ type: "put", key: "m:version", value: "3" }]);
     expect(await codeOf(createRecordStore({ db, key: KEY }))).to.equal("RECORD_STORE_VERSION");
