@@ -32,7 +32,6 @@ import type { Plugin, YogaServerInstance } from "graphql-yoga";
 import { createGraphQLError, isAsyncIterable, processRegularResult } from "graphql-yoga";
 import type { Logger } from "pino";
 
-import { isCredtrailError } from "../core/index.js";
 import { GatewayErrorCode } from "./errors.js";
 import type { PrereadBody } from "./http/bodyLimit.js";
 import { PREREAD, parseJsonBody } from "./http/bodyLimit.js";
@@ -40,7 +39,10 @@ import type { GatewayMetrics } from "./metrics.js";
 import type { MaskError } from "./plugins/use-error-masking.js";
 import { errorCodes } from "./plugins/use-error-masking.js";
 import type { RateLimiter } from "./plugins/use-rate-limit.js";
-import { rateLimitKey } from "./plugins/use-rate-limit.js";
+import { rateLimitKey, rateLimitRefusal } from "./plugins/use-rate-limit.js";
+import type { ErrorResponseInit } from "./plugins/errorResponse.js";
+import { JSON_CONTENT_TYPE, errorBody } from "./plugins/errorResponse.js";
+import { authFailure } from "./plugins/use-auth.js";
 import type { Authenticator, Principal } from "./types.js";
 
 /** Yoga's executor (@graphql-tools/executor's normalizedExecutor), as its engine hands it over. */
@@ -135,7 +137,6 @@ const JSON_TYPES = new Set([
 ]);
 /** `accept` values for which yoga answers `application/json` (absent means any). */
 const JSON_ACCEPTS = new Set(["*/*", "application/json", "application/json, */*"]);
-const JSON_CONTENT_TYPE = "application/json; charset=utf-8";
 const UNEXPECTED = "Unexpected error.";
 
 interface Params {
@@ -222,17 +223,11 @@ export function createFastPath(options: FastPathOptions): FastPath {
     res.end(body);
   }
 
-  /** A refusal before execution, as plugins/errorResponse.ts words it. */
-  function refuse(
-    res: ServerResponse,
-    status: number,
-    code: string,
-    message: string,
-    extra: readonly string[] = [],
-  ): number {
-    const body = JSON.stringify({ errors: [{ message, extensions: { code } }] });
-    send(res, status, body, ["content-type", JSON_CONTENT_TYPE, ...extra]);
-    return status;
+  /** A refusal before execution (plugins/errorResponse.ts: the same body and headers). */
+  function refuse(res: ServerResponse, init: ErrorResponseInit): number {
+    const extra = Object.entries(init.headers ?? {}).flat();
+    send(res, init.status, errorBody(init), ["content-type", JSON_CONTENT_TYPE, ...extra]);
+    return init.status;
   }
 
   async function answer(result: ExecutionResult, res: ServerResponse): Promise<number> {
@@ -281,17 +276,7 @@ export function createFastPath(options: FastPathOptions): FastPath {
         principal = await authenticator.authenticate(req.headers.authorization);
         status = 0;
       } catch (error) {
-        if (isCredtrailError(error)) {
-          metrics.errors.inc({ code: error.code });
-          status = refuse(res, 401, error.code, error.message, [
-            "www-authenticate",
-            'Bearer realm="credtrail"',
-          ]);
-        } else {
-          logger.error({ err: error }, "gateway: authentication failed unexpectedly");
-          metrics.errors.inc({ code: GatewayErrorCode.INTERNAL });
-          status = refuse(res, 500, GatewayErrorCode.INTERNAL, UNEXPECTED);
-        }
+        status = refuse(res, authFailure(error, metrics, logger));
       }
       if (status === 0) {
         retryAfter = memberLimiter.take(rateLimitKey("caller", ip, principal));
@@ -323,11 +308,7 @@ export function createFastPath(options: FastPathOptions): FastPath {
   }
 
   function rateLimited(res: ServerResponse, limiter: RateLimiter, retryAfter: number): number {
-    metrics.errors.inc({ code: GatewayErrorCode.RATE_LIMITED });
-    return refuse(res, 429, GatewayErrorCode.RATE_LIMITED, limiter.message, [
-      "retry-after",
-      String(retryAfter),
-    ]);
+    return refuse(res, rateLimitRefusal(limiter, retryAfter, metrics));
   }
 
   // document → operation name ("" for none) → its compiled executor (null: graphql-jit declined)
@@ -421,7 +402,9 @@ export function createFastPath(options: FastPathOptions): FastPath {
       req.on("data", (chunk: Buffer) => {
         chunks.push(chunk);
       });
-      req.once("error", () => {
+      req.once("error", (error) => {
+        // the client's body broke off (reset, aborted): nothing to answer, but say so
+        logger.warn({ err: error }, "gateway: request body failed; connection closed");
         res.destroy();
       });
       req.once("end", () => {
@@ -444,7 +427,8 @@ export function createFastPath(options: FastPathOptions): FastPath {
         }
         serve(req, res, params, document, startedAt).catch((error: unknown) => {
           logger.error({ err: error }, "gateway: fast path failed");
-          if (!res.headersSent) refuse(res, 500, GatewayErrorCode.INTERNAL, UNEXPECTED);
+          if (!res.headersSent)
+            refuse(res, { status: 500, code: GatewayErrorCode.INTERNAL, message: UNEXPECTED });
           else res.destroy();
         });
       });

@@ -6,12 +6,17 @@ export interface ErrorResponseInit {
   headers?: Record<string, string>;
 }
 
-export function errorResponse(
-  ResponseClass: typeof Response,
-  { status, code, message, headers = {} }: ErrorResponseInit,
-): Response {
-  return new ResponseClass(JSON.stringify({ errors: [{ message, extensions: { code } }] }), {
-    status,
-    headers: { "content-type": "application/json; charset=utf-8", ...headers },
+/** The content type of every JSON answer. */
+export const JSON_CONTENT_TYPE = "application/json; charset=utf-8";
+
+/** The body of an error answer. */
+export function errorBody({ code, message }: Pick<ErrorResponseInit, "code" | "message">): string {
+  return JSON.stringify({ errors: [{ message, extensions: { code } }] });
+}
+
+export function errorResponse(ResponseClass: typeof Response, init: ErrorResponseInit): Response {
+  return new ResponseClass(errorBody(init), {
+    status: init.status,
+    headers: { "content-type": JSON_CONTENT_TYPE, ...init.headers },
   });
 }

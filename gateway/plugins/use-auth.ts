@@ -12,6 +12,7 @@ import { GatewayErrorCode } from "../errors.js";
 import type { GatewayMetrics } from "../metrics.js";
 import type { RequestStates } from "../requestState.js";
 import type { Authenticator } from "../types.js";
+import type { ErrorResponseInit } from "./errorResponse.js";
 import { errorResponse } from "./errorResponse.js";
 
 export interface UseAuthOptions {
@@ -19,6 +20,29 @@ export interface UseAuthOptions {
   states: RequestStates;
   metrics: GatewayMetrics;
   logger: Logger;
+}
+
+/**
+ * The answer to a request whose credential the authenticator refused: 401 with its code for an
+ * expected refusal, 500 (logged) for anything else; counted either way. Both paths use it.
+ */
+export function authFailure(
+  error: unknown,
+  metrics: GatewayMetrics,
+  logger: Logger,
+): ErrorResponseInit {
+  if (isCredtrailError(error)) {
+    metrics.errors.inc({ code: error.code });
+    return {
+      status: 401,
+      code: error.code,
+      message: error.message,
+      headers: { "www-authenticate": 'Bearer realm="credtrail"' },
+    };
+  }
+  logger.error({ err: error }, "gateway: authentication failed unexpectedly");
+  metrics.errors.inc({ code: GatewayErrorCode.INTERNAL });
+  return { status: 500, code: GatewayErrorCode.INTERNAL, message: "Unexpected error." };
 }
 
 export function useAuth(
@@ -34,27 +58,7 @@ export function useAuth(
       try {
         state.principal = await authenticator.authenticate(header);
       } catch (error) {
-        if (isCredtrailError(error)) {
-          metrics.errors.inc({ code: error.code });
-          payload.endResponse(
-            errorResponse(fetchAPI.Response, {
-              status: 401,
-              code: error.code,
-              message: error.message,
-              headers: { "www-authenticate": 'Bearer realm="credtrail"' },
-            }),
-          );
-          return;
-        }
-        logger.error({ err: error }, "gateway: authentication failed unexpectedly");
-        metrics.errors.inc({ code: GatewayErrorCode.INTERNAL });
-        payload.endResponse(
-          errorResponse(fetchAPI.Response, {
-            status: 500,
-            code: GatewayErrorCode.INTERNAL,
-            message: "Unexpected error.",
-          }),
-        );
+        payload.endResponse(errorResponse(fetchAPI.Response, authFailure(error, metrics, logger)));
       }
     },
     onContextBuilding({ context, extendContext }) {

@@ -14,7 +14,23 @@ import { GatewayErrorCode } from "../errors.js";
 import type { GatewayMetrics } from "../metrics.js";
 import type { RequestStates } from "../requestState.js";
 import type { Principal } from "../types.js";
+import type { ErrorResponseInit } from "./errorResponse.js";
 import { errorResponse } from "./errorResponse.js";
+
+/** The answer to a request over a limiter's budget (counted). Both paths use it. */
+export function rateLimitRefusal(
+  limiter: RateLimiter,
+  retryAfter: number,
+  metrics: GatewayMetrics,
+): ErrorResponseInit {
+  metrics.errors.inc({ code: GatewayErrorCode.RATE_LIMITED });
+  return {
+    status: 429,
+    code: GatewayErrorCode.RATE_LIMITED,
+    message: limiter.message,
+    headers: { "retry-after": String(retryAfter) },
+  };
+}
 
 export interface RateLimiterOptions {
   perMinute: number;
@@ -100,14 +116,8 @@ export function useRateLimit(
       if (state === undefined) return;
       const retryAfter = limiter.take(rateLimitKey(by, state.ip, state.principal));
       if (retryAfter > 0) {
-        metrics.errors.inc({ code: GatewayErrorCode.RATE_LIMITED });
         payload.endResponse(
-          errorResponse(fetchAPI.Response, {
-            status: 429,
-            code: GatewayErrorCode.RATE_LIMITED,
-            message: limiter.message,
-            headers: { "retry-after": String(retryAfter) },
-          }),
+          errorResponse(fetchAPI.Response, rateLimitRefusal(limiter, retryAfter, metrics)),
         );
       }
     },
