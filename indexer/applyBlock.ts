@@ -15,6 +15,7 @@ import type { BlockRef } from "../ledger/types.js";
 import { IndexerErrorCode } from "./errors.js";
 import { keys } from "./keys.js";
 import type { KvOp, KvReader, KvStore } from "./kvStore.js";
+import { localityOrder } from "./kvStore.js";
 import type { IndexerLogger } from "./logger.js";
 import type { Overlay } from "./overlay.js";
 import { createOverlay } from "./overlay.js";
@@ -177,10 +178,12 @@ export async function prepareBlocks(
   }
   overlay.putJson(keys.checkpoint(), tip);
   const { writes, journals } = await overlay.commit();
+  // Nearly in key order (see localityOrder): keys are unique here, so order changes nothing else.
   const ops: KvOp[] = [];
-  writes.forEach((value, key) => {
+  for (const key of localityOrder([...writes.keys()])) {
+    const value = writes.get(key);
     ops.push(value === undefined ? { type: "del", key } : { type: "put", key, value });
-  });
+  }
   for (const { block } of fresh) {
     const journal = journals.get(block.number);
     if (journal !== undefined) ops.push(...undoOps(journal, block.number, 0));

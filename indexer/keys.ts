@@ -32,9 +32,11 @@ export const MAX_KEY_TIME = 10n ** BigInt(WIDTH.time) - 1n;
 
 /** `value` zero-padded to `width` digits; throws RangeError when negative or too wide. */
 export function pad(value: bigint | number, width: number): string {
-  const text = value.toString();
-  if (text.startsWith("-") || text.length > width || !/^\d+$/.test(text)) {
-    throw new RangeError(`key component ${text} does not fit ${width} digits`);
+  // (a safe integer's or a bigint's decimal text is digits only: no exponent, no fraction)
+  const whole = typeof value === "bigint" ? value >= 0n : Number.isSafeInteger(value) && value >= 0;
+  const text = whole ? value.toString() : "";
+  if (!whole || text.length > width) {
+    throw new RangeError(`key component ${String(value)} does not fit ${width} digits`);
   }
   return text.padStart(width, "0");
 }

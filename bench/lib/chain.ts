@@ -63,6 +63,8 @@ export const DEFAULT_WORKLOAD: Workload = {
 /** What the measuring process needs to know of the chain (JSON-safe). */
 export interface ChainInfo {
   url: string;
+  /** The node's process id (its CPU time is read from /proc during the backfill). */
+  nodePid?: number;
   chainId: string;
   addresses: { consortium: string; registry: string };
   deployBlock: number;
@@ -77,6 +79,7 @@ export function chainInfo(chain: BenchChain): ChainInfo {
   const c = chain.consortium;
   return {
     url: chain.url,
+    nodePid: chain.nodePid,
     chainId: c.chainId.toString(),
     addresses: c.addresses,
     deployBlock: c.deployBlock,
@@ -88,6 +91,7 @@ export function chainInfo(chain: BenchChain): ChainInfo {
 
 export interface BenchChain {
   url: string;
+  nodePid: number;
   consortium: TestConsortium;
   /** Operations submitted, by kind. */
   operations: Record<string, number>;
@@ -404,6 +408,7 @@ async function generate(
   ledger.close();
   return {
     url: node.url,
+    nodePid: node.pid,
     consortium: c,
     operations,
     events,

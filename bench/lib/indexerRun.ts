@@ -35,7 +35,15 @@ import { TEST_KEYS } from "../../test/helpers/evmConsortium.js";
 import { rpc } from "../../test/helpers/hardhatNode.js";
 import { CreditRegistry__factory } from "../../types/ethers-contracts/index.js";
 import type { ChainInfo } from "./chain.js";
-import { mb, percentile, round1, rssSampler } from "./measure.js";
+import {
+  cpuDelta,
+  mb,
+  percentile,
+  processCpuMs,
+  round1,
+  rssSampler,
+  threadCpuMs,
+} from "./measure.js";
 import { createRawSender } from "./rawSender.js";
 
 export interface RunOptions {
@@ -57,6 +65,13 @@ export interface RunResult {
   backfillPeakRssMb: number;
   /** CPU time of this process (every thread: main, LevelDB, GC) per event during the backfill. */
   backfillCpuUsPerEvent: number;
+  /**
+   * The same by thread of this process (main: JavaScript; V8Worker: GC and compilation;
+   * libuv-worker: LevelDB reads and writes), and the node's CPU per event (eth_getLogs and
+   * headers); undefined where /proc cannot tell.
+   */
+  backfillCpuUsPerEventByThread?: Record<string, number>;
+  nodeCpuUsPerEvent?: number;
   rssAtStartMb: number;
   maxRssKernelMb: number;
   fetchOnlyEventsPerSecond: number | null;
@@ -147,6 +162,8 @@ export async function runIndexerBench(chain: ChainInfo, options: RunOptions): Pr
     const logger = countingLogger();
     const backfillStarted = performance.now();
     const cpuAtStart = process.cpuUsage();
+    const threadsAtStart = threadCpuMs();
+    const nodeCpuAtStart = chain.nodePid === undefined ? undefined : processCpuMs(chain.nodePid);
     const ledger = await createEvmLedger({
       rpcUrl: chain.url,
       addresses: chain.addresses,
@@ -175,12 +192,27 @@ export async function runIndexerBench(chain: ChainInfo, options: RunOptions): Pr
     await indexer.waitForBlock(head);
     const backfillSeconds = (performance.now() - backfillStarted) / 1000;
     const backfillCpu = process.cpuUsage(cpuAtStart);
+    const threadsAtEnd = threadCpuMs();
+    const nodeCpuAtEnd = chain.nodePid === undefined ? undefined : processCpuMs(chain.nodePid);
     const backfillStats = (await indexer.status()).stats;
     const events = backfillStats.eventsApplied;
     const backfillCpuUsPerEvent = round1((backfillCpu.user + backfillCpu.system) / events);
+    const perEvent = (ms: number): number => round1((ms * 1000) / events);
+    const byThread =
+      threadsAtStart === undefined || threadsAtEnd === undefined
+        ? undefined
+        : Object.fromEntries(
+            Object.entries(cpuDelta(threadsAtStart, threadsAtEnd))
+              .filter(([, ms]) => ms > 0)
+              .map(([name, ms]) => [name, perEvent(ms)]),
+          );
+    const nodeCpuUsPerEvent =
+      nodeCpuAtStart === undefined || nodeCpuAtEnd === undefined
+        ? undefined
+        : perEvent(nodeCpuAtEnd - nodeCpuAtStart);
     const backfillPeak = rss.peak();
     log(
-      `backfill: ${events} events in ${backfillSeconds.toFixed(2)} s = ${Math.round(events / backfillSeconds)}/s, ${backfillStats.batches} batches, ${backfillCpuUsPerEvent} µs CPU/event, peak RSS ${mb(backfillPeak)} MB`,
+      `backfill: ${events} events in ${backfillSeconds.toFixed(2)} s = ${Math.round(events / backfillSeconds)}/s, ${backfillStats.batches} batches, ${backfillCpuUsPerEvent} µs CPU/event (${JSON.stringify(byThread)}; node ${nodeCpuUsPerEvent}), peak RSS ${mb(backfillPeak)} MB`,
     );
     if (events !== node.logs)
       throw new Error(`the indexer applied ${events} events, the node has ${node.logs}`);
@@ -298,6 +330,8 @@ export async function runIndexerBench(chain: ChainInfo, options: RunOptions): Pr
       backfillBatches: backfillStats.batches,
       backfillPeakRssMb: mb(backfillPeak),
       backfillCpuUsPerEvent,
+      backfillCpuUsPerEventByThread: byThread,
+      nodeCpuUsPerEvent,
       rssAtStartMb: mb(rssAtStart),
       maxRssKernelMb: mb(maxRssKernel),
       fetchOnlyEventsPerSecond: fetchRate,

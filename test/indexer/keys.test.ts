@@ -7,10 +7,13 @@ import {
   eventPosition,
   invertedTime,
   keys,
+  localityOrder,
   pad,
   padBlock,
   prefixEnd,
 } from "../../indexer/index.js";
+import type { Hex } from "../../core/index.js";
+import { seededRandom } from "../helpers/evmWorkload.js";
 import { M, SCHEMA, h, subject } from "./fixtures.js";
 
 describe("indexer keys", () => {
@@ -68,6 +71,30 @@ describe("indexer keys", () => {
     expect(() => pad(10n ** 16n, 16)).to.throw(RangeError);
     expect(() => pad(-1, 6)).to.throw(RangeError);
     expect(() => pad(1.5, 6)).to.throw(RangeError);
+    expect(() => pad(Number.NaN, 6)).to.throw(RangeError);
+    expect(() => pad(2 ** 60, 20)).to.throw(RangeError);
+    expect(pad(0, 6)).to.equal("000000");
+    expect(pad(999_999, 6)).to.equal("999999");
+    expect(() => pad(1_000_000, 6)).to.throw(RangeError);
+  });
+
+  it("localityOrder keeps every key once, groups in key order by their first seven characters", () => {
+    const random = seededRandom("locality");
+    const hash = (): Hex =>
+      `0x${Array.from({ length: 64 }, () => Math.floor(random() * 16).toString(16)).join("")}`;
+    const written: string[] = [];
+    for (let i = 0; i < 2_000; i++) {
+      const uid = hash();
+      written.push(keys.attestation(uid), keys.bySubject(hash(), BigInt(i), uid));
+    }
+    written.push("m:checkpoint", "bh:0000000000000001", "a", "");
+    const ordered = localityOrder(written);
+    expect([...ordered].sort()).to.deep.equal([...written].sort());
+    const groups = ordered.map((key) => key.slice(0, 7));
+    expect(groups).to.deep.equal([...groups].sort());
+    // within a group, the order given
+    const group = ordered.filter((key) => key.startsWith(ordered[10].slice(0, 7)));
+    expect(group).to.deep.equal(written.filter((key) => group.includes(key)));
   });
 
   it("keys are lowercase and fixed width per family", () => {
