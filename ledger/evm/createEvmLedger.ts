@@ -60,6 +60,12 @@ export interface EvmLedgerOptions {
   maxReorgDepth?: number;
   /** Ranges shrink when an answer holds more logs than this. Default 10,000. */
   targetLogsPerRange?: number;
+  /**
+   * Ranges read ahead while the consumer applies earlier ones (backfill). Default 2; each holds up
+   * to `targetLogsPerRange` decoded events in memory. (4 measured no faster than 2 in the indexer
+   * bench.)
+   */
+  prefetchRanges?: number;
   /** The chain id the node must report (checked at creation when given). */
   chainId?: bigint;
   logger?: LedgerLogger;
@@ -153,6 +159,7 @@ export async function createEvmLedger(options: EvmLedgerOptions): Promise<EvmLed
     retryDelayMs: count(options.retryDelayMs, 250, "retryDelayMs", 0),
     maxReorgDepth: count(options.maxReorgDepth, 100_000, "maxReorgDepth", 1),
     targetLogsPerRange: count(options.targetLogsPerRange, 10_000, "targetLogsPerRange", 1),
+    prefetchRanges: count(options.prefetchRanges, 2, "prefetchRanges", 1),
   };
   const rpc = createJsonRpcClient({
     url: options.rpcUrl,

@@ -15,8 +15,8 @@
  * - Reorgs: before each range (and on every idle poll) the last streamed block must still be on the
  *   chain; if not, the stream walks back over the blocks the consumer knows (`knownBlock`) to the
  *   newest one the chain still has, yields `reorg` and goes on from there.
- * - While the consumer handles one range, the next ones are already being read (up to two ranges
- *   ahead, each starting where the one before ended; backfill only).
+ * - While the consumer handles one range, the next ones are already being read (up to
+ *   `prefetchRanges` ranges ahead, each starting where the one before ended; backfill only).
  */
 import { setTimeout as sleep } from "node:timers/promises";
 
@@ -43,13 +43,12 @@ export interface EvmStreamOptions {
   maxReorgDepth: number;
   /** Ranges shrink after an answer with more logs than this (default 10,000). */
   targetLogsPerRange: number;
+  /** Ranges read ahead of the consumer (each about `targetLogsPerRange` logs at most). */
+  prefetchRanges: number;
   logger?: LedgerLogger;
 }
 
 type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
-
-/** Ranges read ahead of the consumer (each about `targetLogsPerRange` logs at most). */
-const PREFETCH_RANGES = 2;
 
 function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
   return promise.then(
@@ -224,7 +223,7 @@ export function createEvmStream(
     let head = -1n;
     /**
      * Ranges read ahead while the consumer applies earlier ones: each starts once the one before
-     * it is read (it starts where that one ended), at most PREFETCH_RANGES not yet consumed.
+     * it is read (it starts where that one ended), at most `prefetchRanges` not yet consumed.
      */
     interface Ahead {
       cursor: Checkpoint;
@@ -262,7 +261,7 @@ export function createEvmStream(
       const { result } = range;
       if (range.next !== undefined || result === undefined || range.generation !== generation)
         return;
-      if (signal.aborted || pendingRanges >= PREFETCH_RANGES) return;
+      if (signal.aborted || pendingRanges >= options.prefetchRanges) return;
       if (!result.ok || result.value.kind !== "blocks") return;
       const end = result.value.end;
       const target = head - confirmations;

@@ -166,6 +166,40 @@ describe("EvmLedger: event stream against a Hardhat node", function () {
     }
   });
 
+  it("reads at most `prefetchRanges` ranges ahead of a consumer that waits", async () => {
+    for (const prefetchRanges of [1, 3]) {
+      const spy = faultyFetch(() => undefined);
+      const reader = await ledgerWith({ maxBlockRange: 1, prefetchRanges, fetch: spy.fetch });
+      const controller = new AbortController();
+      const iterator = reader
+        .stream({
+          from: start,
+          knownBlock: () => Promise.resolve(undefined),
+          signal: controller.signal,
+        })
+        [Symbol.asyncIterator]();
+      await iterator.next();
+      // one-block ranges: a range is its first block (its tail is read again from the same block)
+      const ranges = (): number =>
+        new Set(
+          spy.seen.flatMap((body) => {
+            const range = getLogsFilter({ body, forward: () => Promise.reject(new Error()) });
+            return range?.from === undefined ? [] : [range.from];
+          }),
+        ).size;
+      // the range the consumer took its item from, and those read ahead of it: no more, however
+      // long the consumer waits
+      const expected = prefetchRanges + 1;
+      for (let waited = 0; ranges() < expected && waited < 10_000; waited += 20)
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(ranges(), `prefetchRanges ${prefetchRanges}`).to.equal(expected);
+      controller.abort();
+      await iterator.return?.();
+      reader.close();
+    }
+  });
+
   it("does not stream logs of another contract, even one with the same events", async () => {
     const provider = new JsonRpcProvider(node.url, undefined, { cacheTimeout: -1 });
     const deployer = new NonceManager(new Wallet(TEST_KEYS.deployer, provider));
