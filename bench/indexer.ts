@@ -11,6 +11,12 @@
  * measurements run in a fresh process (bench/lib/indexerRun.ts), so that the peak RSS reported is
  * the indexer's own, not the generator's; the Hardhat node is not counted either.
  *
+ * CPU per backfilled event is reported for the whole indexer process (backfillCpuUsPerEvent), by
+ * thread (backfillCpuUsPerEventByThread: main = JavaScript, V8Worker = GC, libuv-worker = LevelDB
+ * writes, flushes and compactions; Linux /proc) and for the node (nodeCpuUsPerEvent): the two
+ * processes share the machine's two cores, so their sum bounds the throughput. The machine's speed
+ * varies between hours; nodeGetLogsUsPerEvent (the node's own eth_getLogs) is the reference.
+ *
  * Environment (development runs): BENCH_INDEXER_ATTESTATIONS (default 100,000; the other operations
  * scale with it), BENCH_INDEXER_HEAD_TXS (200), BENCH_INDEXER_HEAD_RATE (transactions per second,
  * 10), BENCH_INDEXER_POLL_MS (the ledger's head poll interval, 100), BENCH_INDEXER_CHAIN (a chain
