@@ -57,10 +57,10 @@ import { TEST_KEYS } from "../test/helpers/evmConsortium.js";
 import type { GatewayBenchChain } from "./lib/gatewayChain.js";
 import { buildGatewayBenchChain, startIngestion } from "./lib/gatewayChain.js";
 import type { GatewayProcess } from "./lib/gatewayProcess.js";
-import { cpuSeconds, startGatewayProcess } from "./lib/gatewayProcess.js";
+import { startGatewayProcess } from "./lib/gatewayProcess.js";
 import type { LoadOptions, LoadSummary } from "./lib/load.js";
 import { failures, runLoad, runPacedLoad } from "./lib/load.js";
-import { mb, round1 } from "./lib/measure.js";
+import { cpuSeconds, mb, round1 } from "./lib/measure.js";
 
 /**
  * The benchmark's query (BENCH_GATEWAY_QUERY=score, the default): a lender reads a subject's

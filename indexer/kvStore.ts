@@ -49,8 +49,8 @@ export function localityOrder(keys: readonly string[]): string[] {
   const groups = new Map<number, string[]>();
   for (const key of keys) {
     let code = 0;
-    // (keys are ASCII; a shorter key's missing characters count as 0, before any other)
-    for (let i = 0; i < LOCALITY_CHARS; i++) code = code * 128 + (key.charCodeAt(i) & 127 || 0);
+    // (keys are ASCII; a shorter key's missing characters — NaN & 127 — count as 0, before any other)
+    for (let i = 0; i < LOCALITY_CHARS; i++) code = code * 128 + (key.charCodeAt(i) & 127);
     const group = groups.get(code);
     if (group === undefined) groups.set(code, [key]);
     else group.push(key);

@@ -61,14 +61,6 @@ export interface GatewayProcess {
   stop(): Promise<number | null>;
 }
 
-/** CPU time (user + system) a process has used, seconds (/proc/<pid>/stat, USER_HZ = 100). */
-export function cpuSeconds(pid: number): number {
-  const text = readFileSync(`/proc/${pid}/stat`, "utf8");
-  // the fields after the command's closing parenthesis: state is field 3, utime 14, stime 15
-  const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
 function statusField(pid: number, field: string): number {
   const text = readFileSync(`/proc/${pid}/status`, "utf8");
   const match = new RegExp(`^${field}:\\s+(\\d+) kB$`, "m").exec(text);

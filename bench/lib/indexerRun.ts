@@ -37,12 +37,12 @@ import { CreditRegistry__factory } from "../../types/ethers-contracts/index.js";
 import type { ChainInfo } from "./chain.js";
 import {
   cpuDelta,
+  cpuSeconds,
   mb,
   percentile,
-  processCpuMs,
   round1,
   rssSampler,
-  threadCpuMs,
+  threadCpuSeconds,
 } from "./measure.js";
 import { createRawSender } from "./rawSender.js";
 
@@ -162,8 +162,11 @@ export async function runIndexerBench(chain: ChainInfo, options: RunOptions): Pr
     const logger = countingLogger();
     const backfillStarted = performance.now();
     const cpuAtStart = process.cpuUsage();
-    const threadsAtStart = threadCpuMs();
-    const nodeCpuAtStart = chain.nodePid === undefined ? undefined : processCpuMs(chain.nodePid);
+    const { nodePid } = chain;
+    const nodeCpu = (): number | undefined =>
+      nodePid === undefined ? undefined : cpuSeconds(nodePid);
+    const threadsAtStart = threadCpuSeconds();
+    const nodeCpuAtStart = nodeCpu();
     const ledger = await createEvmLedger({
       rpcUrl: chain.url,
       addresses: chain.addresses,
@@ -192,19 +195,19 @@ export async function runIndexerBench(chain: ChainInfo, options: RunOptions): Pr
     await indexer.waitForBlock(head);
     const backfillSeconds = (performance.now() - backfillStarted) / 1000;
     const backfillCpu = process.cpuUsage(cpuAtStart);
-    const threadsAtEnd = threadCpuMs();
-    const nodeCpuAtEnd = chain.nodePid === undefined ? undefined : processCpuMs(chain.nodePid);
+    const threadsAtEnd = threadCpuSeconds();
+    const nodeCpuAtEnd = nodeCpu();
     const backfillStats = (await indexer.status()).stats;
     const events = backfillStats.eventsApplied;
     const backfillCpuUsPerEvent = round1((backfillCpu.user + backfillCpu.system) / events);
-    const perEvent = (ms: number): number => round1((ms * 1000) / events);
+    const perEvent = (seconds: number): number => round1((seconds * 1e6) / events);
     const byThread =
       threadsAtStart === undefined || threadsAtEnd === undefined
         ? undefined
         : Object.fromEntries(
             Object.entries(cpuDelta(threadsAtStart, threadsAtEnd))
-              .filter(([, ms]) => ms > 0)
-              .map(([name, ms]) => [name, perEvent(ms)]),
+              .filter(([, seconds]) => seconds > 0)
+              .map(([name, seconds]) => [name, perEvent(seconds)]),
           );
     const nodeCpuUsPerEvent =
       nodeCpuAtStart === undefined || nodeCpuAtEnd === undefined

@@ -45,16 +45,25 @@ export function rssSampler(everyMs = 25): RssSampler {
   };
 }
 
-/** Milliseconds per clock tick of /proc's CPU times (USER_HZ is 100 on Linux). */
-const TICK_MS = 1000 / 100;
+/** CPU seconds (user + system) in a /proc/<pid>/stat or /proc/<pid>/task/<tid>/stat line (USER_HZ = 100). */
+function statCpuSeconds(stat: string): number {
+  // the fields after the command's closing parenthesis: state is field 3, utime 14, stime 15
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** CPU time (user + system) a process has used, ended threads included, in seconds. */
+export function cpuSeconds(pid: number): number {
+  return statCpuSeconds(readFileSync(`/proc/${pid}/stat`, "utf8"));
+}
 
 /**
- * CPU milliseconds (user + system) of every thread of a process, summed by thread name: the main
+ * CPU seconds (user + system) of every thread of a process, summed by thread name: the main
  * thread as "main", V8's helpers ("V8Worker": GC, compilation), libuv's pool ("libuv-worker":
  * LevelDB reads and writes, file I/O). Linux only (/proc); undefined elsewhere or when the process
  * is gone.
  */
-export function threadCpuMs(pid: number = process.pid): Record<string, number> | undefined {
+export function threadCpuSeconds(pid: number = process.pid): Record<string, number> | undefined {
   const root = `/proc/${pid}/task`;
   let tasks: string[];
   try {
@@ -70,24 +79,11 @@ export function threadCpuMs(pid: number = process.pid): Record<string, number> |
     } catch {
       continue; // the thread ended meanwhile
     }
-    const close = stat.lastIndexOf(")");
-    const fields = stat.slice(close + 2).split(" ");
-    const name = task === String(pid) ? "main" : stat.slice(stat.indexOf("(") + 1, close);
-    out[name] = (out[name] ?? 0) + (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+    const name =
+      task === String(pid) ? "main" : stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+    out[name] = (out[name] ?? 0) + statCpuSeconds(stat);
   }
   return out;
-}
-
-/** CPU milliseconds (user + system) of a whole process, ended threads included; undefined when unknown. */
-export function processCpuMs(pid: number): number | undefined {
-  let stat: string;
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  } catch {
-    return undefined;
-  }
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
 }
 
 /** `after` − `before`, by name (names new in `after` count from 0). */
@@ -96,6 +92,6 @@ export function cpuDelta(
   after: Record<string, number>,
 ): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const [name, ms] of Object.entries(after)) out[name] = ms - (before[name] ?? 0);
+  for (const [name, seconds] of Object.entries(after)) out[name] = seconds - (before[name] ?? 0);
   return out;
 }
