@@ -28,8 +28,8 @@ import { availableParallelism, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-import type { BenchChain, ChainInfo, Workload } from "./lib/chain.js";
-import { DEFAULT_WORKLOAD, buildBenchChain, chainInfo } from "./lib/chain.js";
+import type { BenchChain, ChainInfo } from "./lib/chain.js";
+import { DEFAULT_WORKLOAD, buildBenchChain, chainInfo, scaledWorkload } from "./lib/chain.js";
 import type { RunOptions, RunResult } from "./lib/indexerRun.js";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -44,25 +44,6 @@ const RUN_OPTIONS: RunOptions = {
 
 function log(message: string): void {
   process.stderr.write(`[bench indexer] ${message}\n`);
-}
-
-/** The default workload with every count scaled (development runs on smaller chains). */
-function scaledWorkload(scale: number): Workload {
-  if (scale === 1) return DEFAULT_WORKLOAD;
-  const scaled = (n: number): number => Math.max(1, Math.round(n * scale));
-  const w = DEFAULT_WORKLOAD;
-  return {
-    ...w,
-    attestations: scaled(w.attestations),
-    batches: scaled(w.batches),
-    derives: scaled(w.derives),
-    revokes: scaled(w.revokes),
-    supersedes: scaled(w.supersedes),
-    disputes: scaled(w.disputes),
-    repairs: scaled(w.repairs),
-    scoreBatches: scaled(w.scoreBatches),
-    proposals: scaled(w.proposals),
-  };
 }
 
 /** Runs bench/lib/indexerRun.ts in a fresh process; resolves with its JSON line. */

@@ -60,6 +60,25 @@ export const DEFAULT_WORKLOAD: Workload = {
   rounds: 10,
 };
 
+/** The default workload with every count scaled (development runs on smaller chains). */
+export function scaledWorkload(scale: number): Workload {
+  if (scale === 1) return DEFAULT_WORKLOAD;
+  const scaled = (n: number): number => Math.max(1, Math.round(n * scale));
+  const w = DEFAULT_WORKLOAD;
+  return {
+    ...w,
+    attestations: scaled(w.attestations),
+    batches: scaled(w.batches),
+    derives: scaled(w.derives),
+    revokes: scaled(w.revokes),
+    supersedes: scaled(w.supersedes),
+    disputes: scaled(w.disputes),
+    repairs: scaled(w.repairs),
+    scoreBatches: scaled(w.scoreBatches),
+    proposals: scaled(w.proposals),
+  };
+}
+
 /** What the measuring process needs to know of the chain (JSON-safe). */
 export interface ChainInfo {
   url: string;

@@ -6,12 +6,16 @@
  */
 import { writeFile } from "node:fs/promises";
 
-import { DEFAULT_WORKLOAD, buildBenchChain, chainInfo } from "./chain.js";
+import { DEFAULT_WORKLOAD, buildBenchChain, chainInfo, scaledWorkload } from "./chain.js";
 
 const file = process.argv[2];
 if (file === undefined) throw new Error("usage: serveChain.ts <chain.json> [attestations]");
 const attestations = Number(process.argv[3] ?? DEFAULT_WORKLOAD.attestations);
-const chain = await buildBenchChain({ ...DEFAULT_WORKLOAD, attestations }, (message) => {
+if (!Number.isSafeInteger(attestations) || attestations < 1)
+  throw new Error(`attestations must be a positive whole number, not ${process.argv[3]}`);
+// every operation scales with the attestations (the default mix, smaller or larger)
+const workload = scaledWorkload(attestations / DEFAULT_WORKLOAD.attestations);
+const chain = await buildBenchChain(workload, (message) => {
   process.stderr.write(`[serve chain] ${message}\n`);
 });
 await writeFile(file, JSON.stringify(chainInfo(chain)));
