@@ -178,12 +178,11 @@ export async function prepareBlocks(
   }
   overlay.putJson(keys.checkpoint(), tip);
   const { writes, journals } = await overlay.commit();
+  const written: KvOp[] = [];
+  for (const [key, value] of writes)
+    written.push(value === undefined ? { type: "del", key } : { type: "put", key, value });
   // Nearly in key order (see localityOrder): keys are unique here, so order changes nothing else.
-  const ops: KvOp[] = [];
-  for (const key of localityOrder([...writes.keys()])) {
-    const value = writes.get(key);
-    ops.push(value === undefined ? { type: "del", key } : { type: "put", key, value });
-  }
+  const ops = localityOrder(written);
   for (const { block } of fresh) {
     const journal = journals.get(block.number);
     if (journal !== undefined) ops.push(...undoOps(journal, block.number, 0));

@@ -89,32 +89,28 @@ export function createOverlay(parent: KvReader): Overlay {
   const reads = new Map<string, string | undefined>();
   /** decoded JSON of values read from the parent (they never change; values read are not mutated) */
   const decoded = new Map<string, unknown>();
-  /** written keys by family (familyCode), for range reads (built on the first range read) */
-  let families: Map<number, Set<string>> | undefined;
+  /**
+   * Written keys of the families range reads asked for (by familyCode): a family's set is built on
+   * its first range read, and kept up to date from then on. Most writes are of families the
+   * projection never reads by range (records and their indexes), and cost nothing here.
+   */
+  const families = new Map<number, Set<string>>();
   /** per marked block: first-written keys and their previous values */
   const journals = new Map<bigint, Map<string, Previous>>();
   let current: Map<string, Previous> | undefined;
 
-  function addToFamily(index: Map<number, Set<string>>, key: string): void {
-    const family = familyCode(key);
-    let set = index.get(family);
+  function familyKeys(family: number): Set<string> {
+    let set = families.get(family);
     if (set === undefined) {
       set = new Set();
-      index.set(family, set);
+      for (const key of writes.keys()) if (familyCode(key) === family) set.add(key);
+      families.set(family, set);
     }
-    set.add(key);
-  }
-
-  function familyIndex(): Map<number, Set<string>> {
-    if (families === undefined) {
-      families = new Map();
-      for (const key of writes.keys()) addToFamily(families, key);
-    }
-    return families;
+    return set;
   }
 
   function record(key: string): void {
-    if (families !== undefined) addToFamily(families, key);
+    if (families.size > 0) families.get(familyCode(key))?.add(key);
     if (current !== undefined && !current.has(key)) {
       current.set(
         key,
@@ -159,9 +155,8 @@ export function createOverlay(parent: KvReader): Overlay {
     }))
       found.add(key);
     const bound = range.gte ?? range.gt;
-    const candidates =
-      bound !== undefined ? familyIndex().get(familyCode(bound)) : new Set(writes.keys());
-    for (const key of candidates ?? []) {
+    const candidates = bound !== undefined ? familyKeys(familyCode(bound)) : writes.keys();
+    for (const key of candidates) {
       if (!inRange(key, range)) continue;
       if (writes.get(key) === undefined) found.delete(key);
       else found.add(key);

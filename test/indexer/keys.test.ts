@@ -88,7 +88,7 @@ describe("indexer keys", () => {
       written.push(keys.attestation(uid), keys.bySubject(hash(), BigInt(i), uid));
     }
     written.push("m:checkpoint", "bh:0000000000000001", "a", "");
-    const ordered = localityOrder(written);
+    const ordered = localityOrder(written.map((key) => ({ key }))).map((item) => item.key);
     expect([...ordered].sort()).to.deep.equal([...written].sort());
     const groups = ordered.map((key) => key.slice(0, 7));
     expect(groups).to.deep.equal([...groups].sort());
