@@ -5,8 +5,10 @@
  *
  * While backfilling, blocks the stream has already delivered are applied together, in one batch
  * (up to `maxBatchBlocks` blocks or `maxBatchEvents` events); `finalize` items that arrive with them
- * are recorded first (they only name blocks already streamed), so that final blocks are written
- * without undo entries. A `reorg` always ends such a group.
+ * are taken first (they only name blocks already streamed), so that final blocks are written
+ * without undo entries, and the finalized mark goes into the blocks' batch (a write of its own
+ * would wait for the batch in flight, and the projection of the next blocks with it); the reorg
+ * window is pruned once that batch is written. A `reorg` always ends such a group.
  *
  * Writes are pipelined: while LevelDB writes one batch of blocks, the next blocks are projected
  * over that batch's overlay (reads see it as written); their batch is written after it. Updates
@@ -22,7 +24,7 @@ import type { BlockRef, Checkpoint, LedgerStream, StreamItem } from "../ledger/t
 import type { ApplyResult, BlockInput, StoreDeps } from "./applyBlock.js";
 import { prepareBlocks } from "./applyBlock.js";
 import { digestStore } from "./digest.js";
-import { finalizeTo } from "./finalize.js";
+import { advanceFinalized, finalizeTo, pruneWindow } from "./finalize.js";
 import type { KvReader, KvStore } from "./kvStore.js";
 import { INDEXER_SUBLEVEL, createLevelStore } from "./kvStore.js";
 import type { IndexerLogger } from "./logger.js";
@@ -245,15 +247,23 @@ export async function createIndexer(options: CreateIndexerOptions): Promise<Inde
   /**
    * Projects `blocks` in the write queue, hands their batch to LevelDB (after the batch in flight)
    * and leaves the queue; `committed` settles once the batch is written and announced.
+   * `finalized`: a `finalize` that came with the blocks (it names blocks already streamed). It is
+   * taken before they are projected — final blocks need no undo entries —, recorded in their batch
+   * and announced before them once written; the window is pruned after that, while the next
+   * blocks are being projected.
    */
   function startApply(
     blocks: readonly BlockInput[],
     session: WriteSession,
+    finalized?: bigint,
   ): Promise<{ committed: Promise<ApplyResult> }> {
     return exclusive(async () => {
       // After a failed write, later batches of the same session may have been projected on top of
       // it: none of them may be written (the next session starts from the written checkpoint).
       if (session.failure !== undefined) throw session.failure.error;
+      const mark = finalized === undefined ? undefined : advanceFinalized(deps.state, finalized);
+      /** The finalized block to announce (undefined: none, or not above the mark). */
+      const final = mark === undefined ? undefined : finalized;
       const previous = inflight;
       const prepared = await prepareBlocks(
         deps,
@@ -264,6 +274,11 @@ export async function createIndexer(options: CreateIndexerOptions): Promise<Inde
       if (prepared === undefined) {
         const nothing = async (): Promise<ApplyResult> => {
           await writesSettled();
+          if (mark !== undefined && final !== undefined) {
+            await store.batch([mark]);
+            emit({ type: "finalize", number: final });
+            await pruneWindow(deps, retainBlocks);
+          }
           return {
             applied: 0,
             events: 0,
@@ -275,12 +290,14 @@ export async function createIndexer(options: CreateIndexerOptions): Promise<Inde
         return { committed: nothing() };
       }
       const { ops, result } = prepared;
+      if (mark !== undefined) ops.push(mark);
       const written = (previous?.written ?? Promise.resolve()).then(async () => {
         await store.batch(ops);
         deps.state.checkpoint = result.checkpoint;
         stats.blocksApplied += result.applied;
         stats.eventsApplied += result.events;
         stats.batches++;
+        if (final !== undefined) emit({ type: "finalize", number: final });
         emit({
           type: "block",
           checkpoint: result.checkpoint,
@@ -288,6 +305,7 @@ export async function createIndexer(options: CreateIndexerOptions): Promise<Inde
           events: result.events,
           subjects: result.subjects,
         });
+        if (final !== undefined) await pruneWindow(deps, retainBlocks);
       });
       const entry: Inflight = { overlay: prepared.overlay, checkpoint: result.checkpoint, written };
       inflight = entry;
@@ -382,9 +400,14 @@ export async function createIndexer(options: CreateIndexerOptions): Promise<Inde
     // them is written, final blocks need no undo entries. A reorg ends such a run of items.
     let finalized = finalizeAhead(items, 0);
     const flush = async (): Promise<void> => {
-      if (finalized !== undefined) await doFinalize(finalized);
+      if (blocks.length > 0) {
+        const { committed } = await startApply(blocks, session, finalized);
+        // A failed write may reject this before the group is handed over (the run meets the
+        // error through `written`, and the session's failure, then): not an unhandled rejection.
+        committed.catch(() => undefined);
+        writes.push(committed);
+      } else if (finalized !== undefined) await doFinalize(finalized);
       finalized = undefined;
-      if (blocks.length > 0) writes.push((await startApply(blocks, session)).committed);
       blocks = [];
       events = 0;
     };

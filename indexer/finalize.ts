@@ -1,12 +1,45 @@
 /**
- * Records the finalized block and prunes the reorg window: undo entries and block hashes of blocks
+ * The finalized mark and the pruning of the reorg window: undo entries and block hashes of blocks
  * more than `retainBlocks` below the finalized one (never the checkpoint's). Pruning is idempotent,
- * so it need not be atomic with anything.
+ * so it need not be atomic with anything. A `finalize` on its own is written by {@link finalizeTo};
+ * one that comes with blocks goes into their batch ({@link advanceFinalized}), and the window is
+ * pruned once that batch is written ({@link pruneWindow}).
  */
 import type { StoreDeps } from "./applyBlock.js";
 import { PREFIX, SEP, padBlock } from "./keys.js";
+import type { KvOp } from "./kvStore.js";
+import type { IndexerState } from "./state.js";
 import { finalizedOp } from "./state.js";
 
+/**
+ * Takes `number` as the finalized block (in memory: the caller writes the returned operation,
+ * e.g. in the batch of the blocks that come next); undefined when it is not above the mark.
+ * A mark in memory ahead of the stored one is harmless: the stream only names final blocks.
+ */
+export function advanceFinalized(state: IndexerState, number: bigint): KvOp | undefined {
+  if (number <= state.finalized) return undefined;
+  state.finalized = number;
+  return finalizedOp(number);
+}
+
+/** Deletes undo entries and block hashes more than `retainBlocks` below the finalized block. */
+export async function pruneWindow(deps: StoreDeps, retainBlocks: number): Promise<void> {
+  const { store, state } = deps;
+  const checkpoint = state.checkpoint;
+  const upTo =
+    (state.finalized < checkpoint.number ? state.finalized : checkpoint.number) -
+    BigInt(retainBlocks);
+  if (upTo <= 0n) return;
+  await Promise.all([
+    store.clear({ gte: PREFIX.undo + SEP, lt: `${PREFIX.undo}${SEP}${padBlock(upTo)}` }),
+    store.clear({
+      gte: PREFIX.blockHash + SEP,
+      lt: `${PREFIX.blockHash}${SEP}${padBlock(upTo)}`,
+    }),
+  ]);
+}
+
+/** Records `number` as the finalized block, then prunes; false when it is not above the mark. */
 export async function finalizeTo(
   deps: StoreDeps,
   number: bigint,
@@ -16,16 +49,6 @@ export async function finalizeTo(
   if (number <= state.finalized) return false;
   await store.batch([finalizedOp(number)]);
   state.finalized = number;
-  const checkpoint = state.checkpoint;
-  const upTo = (number < checkpoint.number ? number : checkpoint.number) - BigInt(retainBlocks);
-  if (upTo > 0n) {
-    await Promise.all([
-      store.clear({ gte: PREFIX.undo + SEP, lt: `${PREFIX.undo}${SEP}${padBlock(upTo)}` }),
-      store.clear({
-        gte: PREFIX.blockHash + SEP,
-        lt: `${PREFIX.blockHash}${SEP}${padBlock(upTo)}`,
-      }),
-    ]);
-  }
+  await pruneWindow(deps, retainBlocks);
   return true;
 }
