@@ -34,10 +34,12 @@ type Json = string | number | boolean | null | Json[];
 
 /** Whether `value` is a plain object with exactly `count` own enumerable keys. */
 function hasKeys(value: unknown, count: number): value is Record<string, unknown> {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
-  let n = 0;
-  for (const key in value) if (Object.hasOwn(value, key)) n++;
-  return n === count;
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.keys(value).length === count
+  );
 }
 
 /** A value JSON keeps as it is (and canonical JSON would write the same way). */
@@ -119,59 +121,44 @@ function sourceTuple(source: unknown): Json {
   throw UNKNOWN;
 }
 
-/** The fields stored as they are, in key order (the others are handled one by one). */
-const PLAIN_FIELDS = [
-  "category",
-  "dataHash",
-  "disputeSeq",
-  "disputed",
-  "provider",
-  "relayer",
-  "repairSeq",
-  "repaired",
-  "schema",
-  "severity",
-  "signer",
-  "status",
-  "subject",
-  "supersededBy",
-  "supersedes",
-  "uid",
-] as const;
+/** A field stored as it is (the known shape has a plain value there). */
+function p(value: unknown): Json {
+  if (!plain(value)) throw UNKNOWN;
+  return value;
+}
 
 /** An attestation, positionally; undefined when `value` is not of the shape this file knows. */
 export function encodeAttestation(value: unknown): string | undefined {
   if (!hasKeys(value, 24)) return undefined;
-  for (const field of PLAIN_FIELDS) if (!plain(value[field])) return undefined;
   const v = value as unknown as Attestation;
   if (typeof v.expiresAt !== "bigint" || typeof v.observedAt !== "bigint") return undefined;
   let tuple: Json[];
   try {
     tuple = [
       auditTuple(v.audit),
-      v.category,
-      v.dataHash,
-      v.disputeSeq,
-      v.disputed,
+      p(v.category),
+      p(v.dataHash),
+      p(v.disputeSeq),
+      p(v.disputed),
       v.expiresAt.toString(),
       v.observedAt.toString(),
-      v.provider,
+      p(v.provider),
       nullableAudit(v.recordedAudit),
-      v.relayer,
-      v.repairSeq,
-      v.repaired,
+      p(v.relayer),
+      p(v.repairSeq),
+      p(v.repaired),
       revocationTuple(v.revocation),
-      v.schema,
-      v.severity,
-      v.signer,
+      p(v.schema),
+      p(v.severity),
+      p(v.signer),
       sourceTuple(v.source),
       staleTuple(v.stale),
-      v.status,
-      v.subject,
-      v.supersededBy,
-      v.supersedes,
+      p(v.status),
+      p(v.subject),
+      p(v.supersededBy),
+      p(v.supersedes),
       supersessionTuple(v.supersession),
-      v.uid,
+      p(v.uid),
     ];
   } catch (error) {
     if (error === UNKNOWN) return undefined;
