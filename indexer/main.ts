@@ -3,10 +3,11 @@
  *
  *   node --import tsx indexer/main.ts --db .data/indexer --rpc http://127.0.0.1:8545 \
  *     --consortium 0x… --registry 0x… [--confirmations 0] [--finality-depth N] [--from-block N]
- *     [--log-level info] [--progress-ms 5000]
+ *     [--log-level info] [--progress-ms 5000] [--max-batch-events 5000]
  *
  * Streams the chain from the stored checkpoint into the database until SIGINT/SIGTERM, logging
- * JSON lines to stderr (progress every --progress-ms). Exits non-zero when the stream fails, so a
+ * JSON lines to stderr (progress every --progress-ms). While backfilling, blocks go into LevelDB in
+ * batches of up to --max-batch-events events (fewer: less memory, more writes). Exits non-zero when the stream fails, so a
  * supervisor restarts it; a restart resumes from the checkpoint. Killing it at any point (even
  * kill -9) leaves a consistent store: every block is one atomic batch.
  */
@@ -18,7 +19,7 @@ import { jsonLogger } from "./logger.js";
 
 const USAGE =
   "usage: indexer/main.ts --db DIR --rpc URL --consortium ADDRESS --registry ADDRESS " +
-  "[--confirmations N] [--finality-depth N] [--from-block N] [--log-level debug|info|warn|error] [--progress-ms MS]";
+  "[--confirmations N] [--finality-depth N] [--from-block N] [--log-level debug|info|warn|error] [--progress-ms MS] [--max-batch-events N]";
 
 function integer(
   value: string | undefined,
@@ -50,6 +51,7 @@ async function main(): Promise<void> {
       "from-block": { type: "string" },
       "log-level": { type: "string" },
       "progress-ms": { type: "string" },
+      "max-batch-events": { type: "string" },
     },
     strict: true,
   });
@@ -65,7 +67,15 @@ async function main(): Promise<void> {
     logger,
   });
   const fromBlock = integer(values["from-block"], "from-block", 0) ?? 0;
-  const indexer = await createIndexer({ db, ledger, logger, fromBlock: BigInt(fromBlock) });
+  const maxBatchEvents = integer(values["max-batch-events"], "max-batch-events", undefined);
+  if (maxBatchEvents === 0) throw new Error(`--max-batch-events must be at least 1\n${USAGE}`);
+  const indexer = await createIndexer({
+    db,
+    ledger,
+    logger,
+    fromBlock: BigInt(fromBlock),
+    maxBatchEvents,
+  });
   const controller = new AbortController();
   const stop = (signal: string) => () => {
     logger.info("indexer: stopping", { signal });

@@ -31,6 +31,8 @@ export interface IndexerProcessOptions {
   finalityDepth?: number;
   /** Progress lines every this many ms (default 50). */
   progressMs?: number;
+  /** Events per LevelDB batch while backfilling (the indexer's default when absent). */
+  maxBatchEvents?: number;
 }
 
 export interface ProcessExit {
@@ -74,6 +76,8 @@ export function spawnIndexer(options: IndexerProcessOptions): IndexerProcess {
     args.push("--confirmations", String(options.confirmations));
   if (options.finalityDepth !== undefined)
     args.push("--finality-depth", String(options.finalityDepth));
+  if (options.maxBatchEvents !== undefined)
+    args.push("--max-batch-events", String(options.maxBatchEvents));
   const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
     stdio: ["ignore", "ignore", "pipe"],

@@ -31,6 +31,8 @@ const SEED = process.env.CREDTRAIL_TEST_SEED ?? "crash-1";
 const MIN_EVENTS = 50_000;
 const KILLS = 20;
 const CONFIRMATIONS = 2;
+/** Events per LevelDB batch of the indexer processes (see processOptions). */
+const BATCH_EVENTS = 500;
 
 interface Kill {
   run: number;
@@ -66,6 +68,10 @@ describe("indexer crash safety: kill -9 during a backfill of 50,000+ events (ind
     fromBlock: c.deployBlock - 1,
     confirmations: CONFIRMATIONS,
     progressMs: 50,
+    // small batches: a commit every few blocks, so that kills leave the store at many points of
+    // the backfill (with the default 5,000 events, ranges of the stream are written whole, one
+    // after the other, and a kill nearly always lands at the end of one)
+    maxBatchEvents: BATCH_EVENTS,
   });
   const reachedTarget = (line: IndexerLogLine): boolean =>
     isProgress(line) && checkpointOf(line) >= target.number;
