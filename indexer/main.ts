@@ -58,6 +58,9 @@ async function main(): Promise<void> {
   const { db, rpc, consortium, registry } = values;
   if (db === undefined || rpc === undefined || consortium === undefined || registry === undefined)
     throw new Error(USAGE);
+  const fromBlock = integer(values["from-block"], "from-block", 0) ?? 0;
+  const maxBatchEvents = integer(values["max-batch-events"], "max-batch-events", undefined);
+  if (maxBatchEvents === 0) throw new Error(`--max-batch-events must be at least 1\n${USAGE}`);
   const logger = jsonLogger(logLevel(values["log-level"]));
   const ledger = await createEvmLedger({
     rpcUrl: rpc,
@@ -66,9 +69,6 @@ async function main(): Promise<void> {
     finalityDepth: integer(values["finality-depth"], "finality-depth", undefined),
     logger,
   });
-  const fromBlock = integer(values["from-block"], "from-block", 0) ?? 0;
-  const maxBatchEvents = integer(values["max-batch-events"], "max-batch-events", undefined);
-  if (maxBatchEvents === 0) throw new Error(`--max-batch-events must be at least 1\n${USAGE}`);
   const indexer = await createIndexer({
     db,
     ledger,

@@ -1106,5 +1106,27 @@ describe("indexer end to end on a Hardhat node: reorgs and bad input", function 
       );
       expect(await readdir(dir)).to.deep.equal([]);
     });
+
+    it("main.ts refuses a bad --max-batch-events before it connects, and creates no store", async () => {
+      for (const bad of [0, 2.5, 1e20]) {
+        const dir = await dirs.make();
+        const child = spawnIndexer({
+          db: dir,
+          rpc: `http://127.0.0.1:${await freePort()}`,
+          addresses: c.addresses,
+          maxBatchEvents: bad,
+        });
+        const exit = await child.exited;
+        expect(exit.code, child.tail()).to.equal(1);
+        const last = child.lines.at(-1);
+        expect(last?.level).to.equal("error");
+        expect(last?.message, String(bad)).to.match(
+          bad === 0
+            ? /^indexer: --max-batch-events must be at least 1/
+            : /^indexer: --max-batch-events must be a non-negative integer/,
+        );
+        expect(await readdir(dir)).to.deep.equal([]);
+      }
+    });
   });
 });
