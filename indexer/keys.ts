@@ -162,6 +162,28 @@ export const keys = {
     ),
   byProvider: (provider: Hex, observedAt: bigint, uid: Hex): string =>
     k(PREFIX.byProvider, hexKey(provider), invertedTime(observedAt), hexKey(uid)),
+  /**
+   * The three index keys of one attestation — bySubject, bySubjectCategory (undefined without a
+   * category) and byProvider — built together: one inverted timestamp, each hash lowercased once
+   * (a backfill writes them for every attestation).
+   */
+  attestationIndexes: (
+    subject: Hex,
+    category: Hex | null,
+    provider: Hex,
+    observedAt: bigint,
+    uid: Hex,
+  ): [bySubject: string, bySubjectCategory: string | undefined, byProvider: string] => {
+    const s = hexKey(subject);
+    const tail = SEP + invertedTime(observedAt) + SEP + hexKey(uid);
+    return [
+      PREFIX.bySubject + SEP + s + tail,
+      category === null
+        ? undefined
+        : PREFIX.bySubjectCategory + SEP + s + SEP + hexKey(category) + tail,
+      PREFIX.byProvider + SEP + hexKey(provider) + tail,
+    ];
+  },
   dependent: (input: Hex, derived: Hex): string =>
     k(PREFIX.dependents, hexKey(input), hexKey(derived)),
   hasDependents: (input: Hex): string => k(PREFIX.hasDependents, hexKey(input)),

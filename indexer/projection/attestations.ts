@@ -23,10 +23,16 @@ export function putAttestation(
   if (previous !== undefined && sameIndexes(previous, attestation)) return;
   if (previous !== undefined) deleteIndexes(ctx, previous);
   const { uid, subject, observedAt, provider, category } = attestation;
-  overlay.put(keys.bySubject(subject, observedAt, uid), "");
-  if (category !== null)
-    overlay.put(keys.bySubjectCategory(subject, category, observedAt, uid), "");
-  overlay.put(keys.byProvider(provider, observedAt, uid), "");
+  const [bySubject, bySubjectCategory, byProvider] = keys.attestationIndexes(
+    subject,
+    category,
+    provider,
+    observedAt,
+    uid,
+  );
+  overlay.put(bySubject, "");
+  if (bySubjectCategory !== undefined) overlay.put(bySubjectCategory, "");
+  overlay.put(byProvider, "");
 }
 
 function sameIndexes(a: Attestation, b: Attestation): boolean {
@@ -39,8 +45,14 @@ function sameIndexes(a: Attestation, b: Attestation): boolean {
 }
 
 function deleteIndexes(ctx: ProjectionContext, a: Attestation): void {
-  ctx.overlay.del(keys.bySubject(a.subject, a.observedAt, a.uid));
-  if (a.category !== null)
-    ctx.overlay.del(keys.bySubjectCategory(a.subject, a.category, a.observedAt, a.uid));
-  ctx.overlay.del(keys.byProvider(a.provider, a.observedAt, a.uid));
+  const [bySubject, bySubjectCategory, byProvider] = keys.attestationIndexes(
+    a.subject,
+    a.category,
+    a.provider,
+    a.observedAt,
+    a.uid,
+  );
+  ctx.overlay.del(bySubject);
+  if (bySubjectCategory !== undefined) ctx.overlay.del(bySubjectCategory);
+  ctx.overlay.del(byProvider);
 }

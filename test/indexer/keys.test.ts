@@ -97,6 +97,34 @@ describe("indexer keys", () => {
     expect(group).to.deep.equal(written.filter((key) => group.includes(key)));
   });
 
+  it("attestationIndexes builds the same keys as bySubject, bySubjectCategory and byProvider", () => {
+    const random = seededRandom("indexes");
+    const hash = (): Hex =>
+      `0x${Array.from({ length: 64 }, () => Math.floor(random() * 16).toString(16)).join("")}`;
+    for (let i = 0; i < 50; i++) {
+      const [subject, category, provider, uid] = [hash(), hash(), hash(), hash()];
+      const mixed = (value: Hex): Hex =>
+        i % 2 === 0 ? value : (value.toUpperCase().replace("0X", "0x") as Hex);
+      const observedAt = BigInt(Math.floor(random() * 2 ** 40));
+      expect(
+        keys.attestationIndexes(
+          mixed(subject),
+          mixed(category),
+          mixed(provider),
+          observedAt,
+          mixed(uid),
+        ),
+      ).to.deep.equal([
+        keys.bySubject(subject, observedAt, uid),
+        keys.bySubjectCategory(subject, category, observedAt, uid),
+        keys.byProvider(provider, observedAt, uid),
+      ]);
+      expect(keys.attestationIndexes(subject, null, provider, observedAt, uid)[1]).to.equal(
+        undefined,
+      );
+    }
+  });
+
   it("keys are lowercase and fixed width per family", () => {
     const upper = SCHEMA.tax.schemaId.toUpperCase().replace("0X", "0x");
     expect(keys.schema(upper as `0x${string}`)).to.equal(keys.schema(SCHEMA.tax.schemaId));
