@@ -34,7 +34,7 @@ import type { ReadApi } from "./readModels.js";
 import { createReadApi } from "./readModels.js";
 import type { RollbackResult } from "./rollback.js";
 import { rollbackTo } from "./rollback.js";
-import { isGenesis, readBlock, readState } from "./state.js";
+import { finalizedOp, isGenesis, readBlock, readState } from "./state.js";
 import type { StoredCheckpoint } from "./types.js";
 import type { UploadResult } from "./uploadBatchLeaves.js";
 import { uploadBatchLeaves } from "./uploadBatchLeaves.js";
@@ -261,9 +261,9 @@ export async function createIndexer(options: CreateIndexerOptions): Promise<Inde
       // After a failed write, later batches of the same session may have been projected on top of
       // it: none of them may be written (the next session starts from the written checkpoint).
       if (session.failure !== undefined) throw session.failure.error;
-      const mark = finalized === undefined ? undefined : advanceFinalized(deps.state, finalized);
-      /** The finalized block to announce (undefined: none, or not above the mark). */
-      const final = mark === undefined ? undefined : finalized;
+      /** The finalized block to record and announce (undefined: none, or not above the mark). */
+      const final =
+        finalized !== undefined && advanceFinalized(deps.state, finalized) ? finalized : undefined;
       const previous = inflight;
       const prepared = await prepareBlocks(
         deps,
@@ -274,8 +274,8 @@ export async function createIndexer(options: CreateIndexerOptions): Promise<Inde
       if (prepared === undefined) {
         const nothing = async (): Promise<ApplyResult> => {
           await writesSettled();
-          if (mark !== undefined && final !== undefined) {
-            await store.batch([mark]);
+          if (final !== undefined) {
+            await store.batch([finalizedOp(final)]);
             emit({ type: "finalize", number: final });
             await pruneWindow(deps, retainBlocks);
           }
@@ -290,7 +290,7 @@ export async function createIndexer(options: CreateIndexerOptions): Promise<Inde
         return { committed: nothing() };
       }
       const { ops, result } = prepared;
-      if (mark !== undefined) ops.push(mark);
+      if (final !== undefined) ops.push(finalizedOp(final));
       const written = (previous?.written ?? Promise.resolve()).then(async () => {
         await store.batch(ops);
         deps.state.checkpoint = result.checkpoint;

@@ -7,19 +7,18 @@
  */
 import type { StoreDeps } from "./applyBlock.js";
 import { PREFIX, SEP, padBlock } from "./keys.js";
-import type { KvOp } from "./kvStore.js";
 import type { IndexerState } from "./state.js";
 import { finalizedOp } from "./state.js";
 
 /**
- * Takes `number` as the finalized block (in memory: the caller writes the returned operation,
- * e.g. in the batch of the blocks that come next); undefined when it is not above the mark.
- * A mark in memory ahead of the stored one is harmless: the stream only names final blocks.
+ * Takes `number` as the finalized block in memory when it is above the mark; the caller writes
+ * {@link finalizedOp}(number), e.g. in the batch of the blocks that come next. A mark in memory
+ * ahead of the stored one is harmless: the stream only names final blocks.
  */
-export function advanceFinalized(state: IndexerState, number: bigint): KvOp | undefined {
-  if (number <= state.finalized) return undefined;
+export function advanceFinalized(state: IndexerState, number: bigint): boolean {
+  if (number <= state.finalized) return false;
   state.finalized = number;
-  return finalizedOp(number);
+  return true;
 }
 
 /** Deletes undo entries and block hashes more than `retainBlocks` below the finalized block. */

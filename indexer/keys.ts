@@ -137,6 +137,23 @@ function k(...parts: string[]): string {
   return parts.join(SEP);
 }
 
+// The attestation index layouts, over components already in key form (lowercase hex, inverted
+// time): one definition for keys.bySubject & co. and keys.attestationIndexes.
+function subjectIndexKey(subject: string, time: string, uid: string): string {
+  return k(PREFIX.bySubject, subject, time, uid);
+}
+function subjectCategoryIndexKey(
+  subject: string,
+  category: string,
+  time: string,
+  uid: string,
+): string {
+  return k(PREFIX.bySubjectCategory, subject, category, time, uid);
+}
+function providerIndexKey(provider: string, time: string, uid: string): string {
+  return k(PREFIX.byProvider, provider, time, uid);
+}
+
 export const keys = {
   checkpoint: (): string => k(PREFIX.meta, "checkpoint"),
   finalized: (): string => k(PREFIX.window, "finalized"),
@@ -151,21 +168,20 @@ export const keys = {
 
   attestation: (uid: Hex): string => k(PREFIX.attestation, hexKey(uid)),
   bySubject: (subject: Hex, observedAt: bigint, uid: Hex): string =>
-    k(PREFIX.bySubject, hexKey(subject), invertedTime(observedAt), hexKey(uid)),
+    subjectIndexKey(hexKey(subject), invertedTime(observedAt), hexKey(uid)),
   bySubjectCategory: (subject: Hex, category: Hex, observedAt: bigint, uid: Hex): string =>
-    k(
-      PREFIX.bySubjectCategory,
+    subjectCategoryIndexKey(
       hexKey(subject),
       hexKey(category),
       invertedTime(observedAt),
       hexKey(uid),
     ),
   byProvider: (provider: Hex, observedAt: bigint, uid: Hex): string =>
-    k(PREFIX.byProvider, hexKey(provider), invertedTime(observedAt), hexKey(uid)),
+    providerIndexKey(hexKey(provider), invertedTime(observedAt), hexKey(uid)),
   /**
    * The three index keys of one attestation — bySubject, bySubjectCategory (undefined without a
-   * category) and byProvider — built together: one inverted timestamp, each hash lowercased once
-   * (a backfill writes them for every attestation).
+   * category) and byProvider — with one inverted timestamp and each hash lowercased once (a
+   * backfill writes them for every attestation).
    */
   attestationIndexes: (
     subject: Hex,
@@ -175,13 +191,12 @@ export const keys = {
     uid: Hex,
   ): [bySubject: string, bySubjectCategory: string | undefined, byProvider: string] => {
     const s = hexKey(subject);
-    const tail = SEP + invertedTime(observedAt) + SEP + hexKey(uid);
+    const time = invertedTime(observedAt);
+    const u = hexKey(uid);
     return [
-      PREFIX.bySubject + SEP + s + tail,
-      category === null
-        ? undefined
-        : PREFIX.bySubjectCategory + SEP + s + SEP + hexKey(category) + tail,
-      PREFIX.byProvider + SEP + hexKey(provider) + tail,
+      subjectIndexKey(s, time, u),
+      category === null ? undefined : subjectCategoryIndexKey(s, hexKey(category), time, u),
+      providerIndexKey(hexKey(provider), time, u),
     ];
   },
   dependent: (input: Hex, derived: Hex): string =>

@@ -7,8 +7,9 @@
  *
  * Streams the chain from the stored checkpoint into the database until SIGINT/SIGTERM, logging
  * JSON lines to stderr (progress every --progress-ms). While backfilling, blocks go into LevelDB in
- * batches of up to --max-batch-events events (fewer: less memory, more writes). Exits non-zero when the stream fails, so a
- * supervisor restarts it; a restart resumes from the checkpoint. Killing it at any point (even
+ * batches of up to --max-batch-events events (fewer: less memory, more writes). Every option is
+ * checked before the node is asked anything or a store is opened. Exits non-zero when the stream
+ * fails, so a supervisor restarts it; a restart resumes from the checkpoint. Killing it at any point (even
  * kill -9) leaves a consistent store: every block is one atomic batch.
  */
 import { parseArgs } from "node:util";
@@ -25,11 +26,14 @@ function integer(
   value: string | undefined,
   name: string,
   fallback: number | undefined,
+  min = 0,
 ): number | undefined {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 0)
-    throw new Error(`--${name} must be a non-negative integer, got ${value}\n${USAGE}`);
+  if (!Number.isSafeInteger(n) || n < min) {
+    const what = min === 0 ? "a non-negative integer" : `an integer of at least ${min}`;
+    throw new Error(`--${name} must be ${what}, got ${value}\n${USAGE}`);
+  }
   return n;
 }
 
@@ -59,8 +63,8 @@ async function main(): Promise<void> {
   if (db === undefined || rpc === undefined || consortium === undefined || registry === undefined)
     throw new Error(USAGE);
   const fromBlock = integer(values["from-block"], "from-block", 0) ?? 0;
-  const maxBatchEvents = integer(values["max-batch-events"], "max-batch-events", undefined);
-  if (maxBatchEvents === 0) throw new Error(`--max-batch-events must be at least 1\n${USAGE}`);
+  const maxBatchEvents = integer(values["max-batch-events"], "max-batch-events", undefined, 1);
+  const progressMs = integer(values["progress-ms"], "progress-ms", 5_000) ?? 5_000;
   const logger = jsonLogger(logLevel(values["log-level"]));
   const ledger = await createEvmLedger({
     rpcUrl: rpc,
@@ -83,7 +87,6 @@ async function main(): Promise<void> {
   };
   process.once("SIGINT", stop("SIGINT"));
   process.once("SIGTERM", stop("SIGTERM"));
-  const progressMs = integer(values["progress-ms"], "progress-ms", 5_000) ?? 5_000;
   // (a status asked for before the run ended may answer after it: the run's error is the last line)
   let running = true;
   const progress = setInterval(() => {

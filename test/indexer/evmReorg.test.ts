@@ -60,6 +60,7 @@ import {
 } from "../helpers/faultyFetch.js";
 import type { HardhatNode } from "../helpers/hardhatNode.js";
 import { freePort, rpc, startHardhatNode } from "../helpers/hardhatNode.js";
+import type { IndexerProcessOptions } from "../helpers/indexerProcess.js";
 import { inspectStore, spawnIndexer } from "../helpers/indexerProcess.js";
 import { startRpcProxy } from "../helpers/rpcProxy.js";
 import { tempDirs } from "./fixtures.js";
@@ -1107,24 +1108,27 @@ describe("indexer end to end on a Hardhat node: reorgs and bad input", function 
       expect(await readdir(dir)).to.deep.equal([]);
     });
 
-    it("main.ts refuses a bad --max-batch-events before it connects, and creates no store", async () => {
-      for (const bad of [0, 2.5, 1e20]) {
+    it("main.ts refuses bad --max-batch-events and --progress-ms before it connects, and creates no store", async () => {
+      const cases: [Partial<IndexerProcessOptions>, RegExp][] = [
+        ...[0, 2.5, 1e20].map((bad): [Partial<IndexerProcessOptions>, RegExp] => [
+          { maxBatchEvents: bad },
+          /^indexer: --max-batch-events must be an integer of at least 1, got /,
+        ]),
+        [{ progressMs: 2.5 }, /^indexer: --progress-ms must be a non-negative integer, got 2\.5/],
+      ];
+      for (const [options, message] of cases) {
         const dir = await dirs.make();
         const child = spawnIndexer({
           db: dir,
           rpc: `http://127.0.0.1:${await freePort()}`,
           addresses: c.addresses,
-          maxBatchEvents: bad,
+          ...options,
         });
         const exit = await child.exited;
         expect(exit.code, child.tail()).to.equal(1);
         const last = child.lines.at(-1);
         expect(last?.level).to.equal("error");
-        expect(last?.message, String(bad)).to.match(
-          bad === 0
-            ? /^indexer: --max-batch-events must be at least 1/
-            : /^indexer: --max-batch-events must be a non-negative integer/,
-        );
+        expect(last?.message, JSON.stringify(options)).to.match(message);
         expect(await readdir(dir)).to.deep.equal([]);
       }
     });
