@@ -239,9 +239,30 @@ export async function createIndexer(options: CreateIndexerOptions): Promise<Inde
    */
   let inflight: Inflight | undefined;
 
-  /** Resolves once no batch of blocks is being written (whether it was written or failed). */
+  /**
+   * Prunes of the reorg window that written batches started, one after another. The next batch
+   * is written without waiting for them: they delete only keys below the window, which nothing
+   * else reads or writes, and a failed one is retried by the next (pruning is idempotent).
+   */
+  let pruning: Promise<void> = Promise.resolve();
+
+  function startPrune(): void {
+    pruning = pruning.then(() =>
+      pruneWindow(deps, retainBlocks).catch((error: unknown) => {
+        logger.warn("indexer: pruning the reorg window failed; the next finalize retries", {
+          error: error instanceof Error ? error.message : String(error),
+        });
+      }),
+    );
+  }
+
+  /**
+   * Resolves once no batch of blocks is being written (whether it was written or failed) and the
+   * prunes they started are done.
+   */
   async function writesSettled(): Promise<void> {
     while (inflight !== undefined) await inflight.written.catch(() => undefined);
+    await pruning;
   }
 
   /**
@@ -250,7 +271,7 @@ export async function createIndexer(options: CreateIndexerOptions): Promise<Inde
    * `finalized`: a `finalize` that came with the blocks (it names blocks already streamed). It is
    * taken before they are projected — final blocks need no undo entries —, recorded in their batch
    * and announced before them once written; the window is pruned after that, while the next
-   * blocks are being projected.
+   * blocks are being projected and written ({@link startPrune}).
    */
   function startApply(
     blocks: readonly BlockInput[],
@@ -305,7 +326,7 @@ export async function createIndexer(options: CreateIndexerOptions): Promise<Inde
           events: result.events,
           subjects: result.subjects,
         });
-        if (final !== undefined) await pruneWindow(deps, retainBlocks);
+        if (final !== undefined) startPrune();
       });
       const entry: Inflight = { overlay: prepared.overlay, checkpoint: result.checkpoint, written };
       inflight = entry;

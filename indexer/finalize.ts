@@ -21,21 +21,24 @@ export function advanceFinalized(state: IndexerState, number: bigint): boolean {
   return true;
 }
 
-/** Deletes undo entries and block hashes more than `retainBlocks` below the finalized block. */
+/**
+ * Deletes undo entries and block hashes more than `retainBlocks` below the finalized block (from
+ * where the last prune stopped: {@link IndexerState.prunedBelow}).
+ */
 export async function pruneWindow(deps: StoreDeps, retainBlocks: number): Promise<void> {
   const { store, state } = deps;
   const checkpoint = state.checkpoint;
   const upTo =
     (state.finalized < checkpoint.number ? state.finalized : checkpoint.number) -
     BigInt(retainBlocks);
-  if (upTo <= 0n) return;
-  await Promise.all([
-    store.clear({ gte: PREFIX.undo + SEP, lt: `${PREFIX.undo}${SEP}${padBlock(upTo)}` }),
-    store.clear({
-      gte: PREFIX.blockHash + SEP,
-      lt: `${PREFIX.blockHash}${SEP}${padBlock(upTo)}`,
-    }),
-  ]);
+  const from = state.prunedBelow;
+  if (upTo <= from) return;
+  const range = (prefix: string) => ({
+    gte: `${prefix}${SEP}${padBlock(from)}`,
+    lt: `${prefix}${SEP}${padBlock(upTo)}`,
+  });
+  await Promise.all([store.clear(range(PREFIX.undo)), store.clear(range(PREFIX.blockHash))]);
+  if (upTo > state.prunedBelow) state.prunedBelow = upTo;
 }
 
 /** Records `number` as the finalized block, then prunes; false when it is not above the mark. */

@@ -27,6 +27,13 @@ export interface IndexerState {
    * own `Attested` event (only a leaf of an uploaded file can), so projections need not look.
    */
   batchFiles: boolean;
+  /**
+   * Blocks below this have no undo entries or block hashes left (in memory only: 0 after a start,
+   * until the first prune). Each prune deletes from here, not from the start of the families: the
+   * keys it deleted before linger in LevelDB as tombstones until a compaction, and a delete over a
+   * range steps over every one of them.
+   */
+  prunedBelow: bigint;
 }
 
 export async function readCheckpoint(store: KvReader): Promise<StoredCheckpoint> {
@@ -60,6 +67,7 @@ export async function readState(store: KvReader): Promise<IndexerState> {
     checkpoint: await readCheckpoint(store),
     finalized: await readFinalized(store),
     batchFiles: await hasBatchFiles(store),
+    prunedBelow: 0n,
   };
 }
 

@@ -6,7 +6,7 @@
 import { expect } from "chai";
 import { Level } from "level";
 
-import type { IndexerUpdate } from "../../indexer/index.js";
+import type { IndexerUpdate, KeyRange } from "../../indexer/index.js";
 import { createIndexer } from "../../indexer/index.js";
 import type { StreamItem } from "../../ledger/types.js";
 import type { Chain } from "./fixtures.js";
@@ -17,6 +17,7 @@ import {
   fakeLedger,
   feed,
   openIndexer,
+  rawDump,
   tempDirs,
 } from "./fixtures.js";
 import { createWorkload } from "./workload.js";
@@ -88,6 +89,75 @@ describe("indexer pipelined writes", () => {
     } finally {
       await indexer.close();
       await clean.close();
+    }
+  });
+
+  it("finalizes that come with batches prune the window, each from where the last stopped", async () => {
+    const chain = buildChain("prune", 60);
+    const dir = await dirs.make();
+    const indexer = await createIndexer({
+      db: dir,
+      ledger: fakeLedger(streamOf(chain, 7)),
+      clock: () => Number(T0) * 1000,
+      maxBatchEvents: 12,
+      maxBatchBlocks: 4,
+      retainBlocks: 3,
+    });
+    const cleared: KeyRange[] = [];
+    const clear = indexer.store.clear.bind(indexer.store);
+    indexer.store.clear = (range) => {
+      cleared.push(range);
+      return clear(range);
+    };
+    const head = chain.head.block.number;
+    const lastFinal = head - (head % 7n);
+    try {
+      await indexer.run();
+    } finally {
+      await indexer.close(); // (waits for the prunes)
+    }
+    const blockOf = (key: string) => BigInt(key.split(":")[1]);
+    for (const family of ["un", "bh"]) {
+      const ranges = cleared.filter((r) => r.gte?.startsWith(`${family}:`));
+      expect(ranges.length).to.be.greaterThan(3);
+      expect(blockOf(ranges[0].gte as string)).to.equal(0n);
+      for (let i = 1; i < ranges.length; i++) expect(ranges[i].gte).to.equal(ranges[i - 1].lt);
+      expect(blockOf(ranges[ranges.length - 1].lt as string)).to.equal(lastFinal - 3n);
+    }
+    const db = new Level<string, string>(dir);
+    const left = { un: new Set<bigint>(), bh: new Set<bigint>() };
+    try {
+      for await (const key of db.sublevel("indexer").keys()) {
+        const family = key.split(":")[0];
+        if (family === "un" || family === "bh") left[family].add(blockOf(key));
+      }
+    } finally {
+      await db.close();
+    }
+    const from = (first: bigint) =>
+      Array.from({ length: Number(head - first + 1n) }, (_, i) => first + BigInt(i));
+    expect([...left.bh].sort((a, b) => Number(a - b))).to.deep.equal(from(lastFinal - 3n));
+    expect(Math.min(...[...left.un].map(Number))).to.equal(Number(lastFinal - 3n));
+  });
+
+  it("a restarted indexer prunes the window from its start, what an earlier run left included", async () => {
+    const chain = buildChain("restart", 20);
+    const { indexer: first, dir } = await openIndexer(dirs, { retainBlocks: 1_000 });
+    try {
+      await feed(first, chain.blocks);
+      await feed(first, [{ type: "finalize", number: 15n }]); // prunes nothing: 1,000 retained
+    } finally {
+      await first.close();
+    }
+    const { indexer } = await openIndexer(dirs, { dir, retainBlocks: 2 });
+    try {
+      await feed(indexer, [{ type: "finalize", number: 18n }]);
+      const hashes = (await rawDump(indexer))
+        .filter(([key]) => key.startsWith("bh:"))
+        .map(([key]) => Number(key.split(":")[1]));
+      expect(hashes).to.deep.equal([16, 17, 18, 19, 20, 21]);
+    } finally {
+      await indexer.close();
     }
   });
 
