@@ -240,20 +240,22 @@ export async function createIndexer(options: CreateIndexerOptions): Promise<Inde
   let inflight: Inflight | undefined;
 
   /**
-   * Prunes of the reorg window that written batches started, one after another. The next batch
-   * is written without waiting for them: they delete only keys below the window, which nothing
-   * else reads or writes, and a failed one is retried by the next (pruning is idempotent).
+   * The prunes of the reorg window, one after another. A batch's write does not wait for them:
+   * they delete only keys below the window, which nothing else reads or writes. A failed one is
+   * logged and redone by the next (pruning is idempotent, and `prunedBelow` stays put).
    */
   let pruning: Promise<void> = Promise.resolve();
 
-  function startPrune(): void {
+  /** Prunes after the prunes already started; resolves once this one is done (or has failed). */
+  function prune(): Promise<void> {
     pruning = pruning.then(() =>
       pruneWindow(deps, retainBlocks).catch((error: unknown) => {
-        logger.warn("indexer: pruning the reorg window failed; the next finalize retries", {
+        logger.warn("indexer: pruning the reorg window failed; the next finalize redoes it", {
           error: error instanceof Error ? error.message : String(error),
         });
       }),
     );
+    return pruning;
   }
 
   /**
@@ -271,7 +273,7 @@ export async function createIndexer(options: CreateIndexerOptions): Promise<Inde
    * `finalized`: a `finalize` that came with the blocks (it names blocks already streamed). It is
    * taken before they are projected — final blocks need no undo entries —, recorded in their batch
    * and announced before them once written; the window is pruned after that, while the next
-   * blocks are being projected and written ({@link startPrune}).
+   * blocks are being projected and written ({@link prune}).
    */
   function startApply(
     blocks: readonly BlockInput[],
@@ -298,7 +300,7 @@ export async function createIndexer(options: CreateIndexerOptions): Promise<Inde
           if (final !== undefined) {
             await store.batch([finalizedOp(final)]);
             emit({ type: "finalize", number: final });
-            await pruneWindow(deps, retainBlocks);
+            await prune();
           }
           return {
             applied: 0,
@@ -326,7 +328,7 @@ export async function createIndexer(options: CreateIndexerOptions): Promise<Inde
           events: result.events,
           subjects: result.subjects,
         });
-        if (final !== undefined) startPrune();
+        if (final !== undefined) void prune();
       });
       const entry: Inflight = { overlay: prepared.overlay, checkpoint: result.checkpoint, written };
       inflight = entry;
@@ -376,7 +378,9 @@ export async function createIndexer(options: CreateIndexerOptions): Promise<Inde
    */
   function doFinalize(number: bigint): Promise<void> {
     return exclusive(async () => {
-      if (await finalizeTo(deps, number, retainBlocks)) emit({ type: "finalize", number });
+      if (!(await finalizeTo(deps, number))) return;
+      emit({ type: "finalize", number });
+      await prune();
     });
   }
 

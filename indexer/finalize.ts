@@ -2,8 +2,8 @@
  * The finalized mark and the pruning of the reorg window: undo entries and block hashes of blocks
  * more than `retainBlocks` below the finalized one (never the checkpoint's). Pruning is idempotent,
  * so it need not be atomic with anything. A `finalize` on its own is written by {@link finalizeTo};
- * one that comes with blocks goes into their batch ({@link advanceFinalized}), and the window is
- * pruned once that batch is written ({@link pruneWindow}).
+ * one that comes with blocks goes into their batch ({@link advanceFinalized}). The window is pruned
+ * after either ({@link pruneWindow}).
  */
 import type { StoreDeps } from "./applyBlock.js";
 import { PREFIX, SEP, padBlock } from "./keys.js";
@@ -23,7 +23,8 @@ export function advanceFinalized(state: IndexerState, number: bigint): boolean {
 
 /**
  * Deletes undo entries and block hashes more than `retainBlocks` below the finalized block (from
- * where the last prune stopped: {@link IndexerState.prunedBelow}).
+ * where the last prune stopped: {@link IndexerState.prunedBelow}). One at a time: the indexer
+ * chains its prunes.
  */
 export async function pruneWindow(deps: StoreDeps, retainBlocks: number): Promise<void> {
   const { store, state } = deps;
@@ -38,19 +39,14 @@ export async function pruneWindow(deps: StoreDeps, retainBlocks: number): Promis
     lt: `${prefix}${SEP}${padBlock(upTo)}`,
   });
   await Promise.all([store.clear(range(PREFIX.undo)), store.clear(range(PREFIX.blockHash))]);
-  if (upTo > state.prunedBelow) state.prunedBelow = upTo;
+  state.prunedBelow = upTo;
 }
 
-/** Records `number` as the finalized block, then prunes; false when it is not above the mark. */
-export async function finalizeTo(
-  deps: StoreDeps,
-  number: bigint,
-  retainBlocks: number,
-): Promise<boolean> {
+/** Records `number` as the finalized block; false when it is not above the mark. */
+export async function finalizeTo(deps: StoreDeps, number: bigint): Promise<boolean> {
   const { store, state } = deps;
   if (number <= state.finalized) return false;
   await store.batch([finalizedOp(number)]);
   state.finalized = number;
-  await pruneWindow(deps, retainBlocks);
   return true;
 }

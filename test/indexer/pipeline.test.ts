@@ -6,8 +6,13 @@
 import { expect } from "chai";
 import { Level } from "level";
 
-import type { IndexerUpdate, KeyRange } from "../../indexer/index.js";
-import { createIndexer } from "../../indexer/index.js";
+import type {
+  CreateIndexerOptions,
+  Indexer,
+  IndexerUpdate,
+  KeyRange,
+} from "../../indexer/index.js";
+import { createIndexer, keys, silentLogger } from "../../indexer/index.js";
 import type { StreamItem } from "../../ledger/types.js";
 import type { Chain } from "./fixtures.js";
 import {
@@ -40,6 +45,22 @@ function streamOf(chain: Chain, every: number): StreamItem[] {
   return items;
 }
 
+/** An indexer on `dir` that runs `items` in batches of at most 4 blocks and 12 events. */
+function smallBatches(
+  dir: string,
+  items: StreamItem[],
+  options: Partial<CreateIndexerOptions> = {},
+): Promise<Indexer> {
+  return createIndexer({
+    db: dir,
+    ledger: fakeLedger(items),
+    clock: () => Number(T0) * 1000,
+    maxBatchEvents: 12,
+    maxBatchBlocks: 4,
+    ...options,
+  });
+}
+
 type Batch = ReturnType<Level["batch"]>;
 
 /** Makes the `failing`-th write of a chained batch of `db` fail (as a full disk would). */
@@ -66,13 +87,7 @@ describe("indexer pipelined writes", () => {
   it("run(): small batches written while the next are projected end as a block-by-block build", async () => {
     const chain = buildChain("pipe", 60);
     const dir = await dirs.make();
-    const indexer = await createIndexer({
-      db: dir,
-      ledger: fakeLedger(streamOf(chain, 7)),
-      clock: () => Number(T0) * 1000,
-      maxBatchEvents: 12,
-      maxBatchBlocks: 4,
-    });
+    const indexer = await smallBatches(dir, streamOf(chain, 7));
     const { indexer: clean } = await openIndexer(dirs);
     const updates: IndexerUpdate[] = [];
     indexer.subscribe((update) => updates.push(update));
@@ -95,14 +110,7 @@ describe("indexer pipelined writes", () => {
   it("finalizes that come with batches prune the window, each from where the last stopped", async () => {
     const chain = buildChain("prune", 60);
     const dir = await dirs.make();
-    const indexer = await createIndexer({
-      db: dir,
-      ledger: fakeLedger(streamOf(chain, 7)),
-      clock: () => Number(T0) * 1000,
-      maxBatchEvents: 12,
-      maxBatchBlocks: 4,
-      retainBlocks: 3,
-    });
+    const indexer = await smallBatches(dir, streamOf(chain, 7), { retainBlocks: 3 });
     const cleared: KeyRange[] = [];
     const clear = indexer.store.clear.bind(indexer.store);
     indexer.store.clear = (range) => {
@@ -156,6 +164,37 @@ describe("indexer pipelined writes", () => {
         .filter(([key]) => key.startsWith("bh:"))
         .map(([key]) => Number(key.split(":")[1]));
       expect(hashes).to.deep.equal([16, 17, 18, 19, 20, 21]);
+    } finally {
+      await indexer.close();
+    }
+  });
+
+  it("a failed prune is logged and deletes nothing; the next finalize prunes what it left", async () => {
+    const chain = buildChain("prunefail", 20);
+    const warnings: string[] = [];
+    const logger = { ...silentLogger, warn: (message: string) => void warnings.push(message) };
+    const indexer = await smallBatches(await dirs.make(), [], { retainBlocks: 2, logger });
+    const clear = indexer.store.clear.bind(indexer.store);
+    let failing = true;
+    indexer.store.clear = (range) =>
+      failing ? Promise.reject(new Error("disk full")) : clear(range);
+    const hashes = async () =>
+      (await rawDump(indexer))
+        .filter(([key]) => key.startsWith("bh:"))
+        .map(([key]) => Number(key.split(":")[1]));
+    try {
+      await feed(indexer, chain.blocks);
+      const before = (await rawDump(indexer)).filter(([key]) => key !== keys.finalized());
+      await feed(indexer, [{ type: "finalize", number: 10n }]);
+      expect(warnings).to.deep.equal([
+        "indexer: pruning the reorg window failed; the next finalize redoes it",
+      ]);
+      const after = await rawDump(indexer);
+      expect(after.filter(([key]) => key !== keys.finalized())).to.deep.equal(before);
+      expect((await hashes())[0]).to.equal(1);
+      failing = false;
+      await feed(indexer, [{ type: "finalize", number: 12n }]);
+      expect(await hashes()).to.deep.equal([10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21]);
     } finally {
       await indexer.close();
     }
