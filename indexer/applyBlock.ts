@@ -20,7 +20,7 @@ import type { IndexerLogger } from "./logger.js";
 import type { Overlay } from "./overlay.js";
 import { createOverlay } from "./overlay.js";
 import type { ProjectionContext } from "./projection/context.js";
-import { blockPrefetchKeys } from "./projection/prefetch.js";
+import { blockPrefetchKeys, followUpPrefetchKeys } from "./projection/prefetch.js";
 import { projectEvent } from "./projection/projectEvent.js";
 import type { IndexerState } from "./state.js";
 import { isGenesis, readBlock } from "./state.js";
@@ -142,12 +142,9 @@ export async function prepareBlocks(
   const overlay = createOverlay(reader);
   const { batchFiles } = state;
   const ctx: ProjectionContext = { overlay, store, logger, touchedSubjects: new Set(), batchFiles };
-  await overlay.prefetch(
-    blockPrefetchKeys(
-      fresh.flatMap((b) => b.events),
-      batchFiles,
-    ),
-  );
+  const all = fresh.flatMap((b) => b.events);
+  await overlay.prefetch(blockPrefetchKeys(all, batchFiles));
+  await overlay.prefetch(await followUpPrefetchKeys(all, overlay));
   let events = 0;
   let sinceYield = 0;
   for (const { block, events: blockEvents } of fresh) {

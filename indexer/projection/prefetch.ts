@@ -1,9 +1,13 @@
 /**
- * The keys a block's projections will read, known from the events alone. Applying a block first
- * reads them all with one getMany (instead of one LevelDB round trip per event).
+ * The keys a block's projections will read, known from the events alone — and then those known
+ * from what that read found. Applying a block first reads them all, with one getMany each (a key
+ * read on its own waits for LevelDB's thread pool, behind the batch being written during a
+ * backfill, while the projection stands still).
  */
 import type { PositionedEvent } from "../../core/index.js";
 import { keys } from "../keys.js";
+import type { Overlay } from "../overlay.js";
+import type { Attestation } from "../types.js";
 
 /** `batchFiles`: see ProjectionContext (false: Attested reads no record). */
 export function prefetchKeys(event: PositionedEvent, batchFiles = true): string[] {
@@ -16,6 +20,8 @@ export function prefetchKeys(event: PositionedEvent, batchFiles = true): string[
       return [
         keys.attestation(event.uid),
         keys.schema(event.schema),
+        // the inputs: their stale marks are inherited (records.ts, inheritedStale)
+        ...event.inputs.map((input) => keys.attestation(input)),
         ...event.inputs.map((input) => keys.hasDependents(input)),
       ];
     case "LeafRecorded":
@@ -72,4 +78,24 @@ export function blockPrefetchKeys(events: readonly PositionedEvent[], batchFiles
   const out = new Set<string>();
   for (const event of events) for (const key of prefetchKeys(event, batchFiles)) out.add(key);
   return [...out];
+}
+
+/**
+ * The keys the events of a block will read that only values read by {@link blockPrefetchKeys}
+ * name: a repair decision reads the record's latest repair request (its `repairSeq`). Read
+ * through `overlay`, which holds those values by now. An earlier event of the block may change
+ * such a value; then the projection reads the key the change names (which that event wrote, so it
+ * is in the overlay), and this one was read for nothing.
+ */
+export async function followUpPrefetchKeys(
+  events: readonly PositionedEvent[],
+  overlay: Overlay,
+): Promise<string[]> {
+  const out: string[] = [];
+  for (const event of events) {
+    if (event.kind !== "RepairDecided") continue;
+    const record = await overlay.getJson<Attestation>(keys.attestation(event.uid));
+    if (record !== undefined) out.push(keys.repair(event.uid, record.repairSeq));
+  }
+  return out;
 }
