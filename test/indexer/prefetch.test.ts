@@ -1,8 +1,8 @@
 /**
- * Applying a block reads every key its events name with one getMany before projecting them
- * (projection/prefetch.ts). A key read on its own instead waits for LevelDB's thread pool — behind
- * the batch being written during a backfill — while the projection stands still: the reads the
- * events name must all be prefetched.
+ * Applying a block reads every key its events will read before projecting them
+ * (projection/prefetch.ts): those the events name with one getMany, those that only this read
+ * names with a second. A key read on its own instead waits for LevelDB's thread pool — behind the
+ * batch being written during a backfill — while the projection stands still.
  */
 import { expect } from "chai";
 
