@@ -9,7 +9,7 @@ import type {
 } from "../../core/index.js";
 import { DisputeOutcome } from "../../core/index.js";
 import { keys } from "../keys.js";
-import type { Dispute, DisputeOutcomeName, Repair } from "../types.js";
+import type { Attestation, Dispute, DisputeOutcomeName, Repair } from "../types.js";
 import { getAttestation, putAttestation } from "./attestations.js";
 import type { ProjectionContext } from "./context.js";
 import { anomaly, auditOf, hex } from "./context.js";
@@ -136,6 +136,11 @@ export async function onRepairRequested(
   putAttestation(ctx, { ...record, repairSeq: seq }, record);
 }
 
+/** The key of a record's latest repair request: the one a repair decision closes. */
+export function latestRepairKey(record: Pick<Attestation, "uid" | "repairSeq">): string {
+  return keys.repair(record.uid, record.repairSeq);
+}
+
 export async function onRepairDecided(
   ctx: ProjectionContext,
   event: At<RepairDecidedEvent>,
@@ -146,7 +151,7 @@ export async function onRepairDecided(
     anomaly(ctx, event, `record ${uid} is unknown`);
     return;
   }
-  const key = keys.repair(uid, record.repairSeq);
+  const key = latestRepairKey(record);
   const repair = await ctx.overlay.getJson<Repair>(key);
   if (repair?.status !== "requested") {
     anomaly(ctx, event, `record ${uid} has no pending repair request`);

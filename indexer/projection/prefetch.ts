@@ -8,6 +8,7 @@ import type { PositionedEvent } from "../../core/index.js";
 import { keys } from "../keys.js";
 import type { Overlay } from "../overlay.js";
 import type { Attestation } from "../types.js";
+import { latestRepairKey } from "./disputes.js";
 
 /** `batchFiles`: see ProjectionContext (false: Attested reads no record). */
 export function prefetchKeys(event: PositionedEvent, batchFiles = true): string[] {
@@ -82,7 +83,7 @@ export function blockPrefetchKeys(events: readonly PositionedEvent[], batchFiles
 
 /**
  * The keys the events of a block will read that only values read by {@link blockPrefetchKeys}
- * name: a repair decision reads the record's latest repair request (its `repairSeq`). Read
+ * name: a repair decision reads the record's latest repair request ({@link latestRepairKey}). Read
  * through `overlay`, which holds those values by now. An earlier event of the block may change
  * such a value; then the projection reads the key the change names (which that event wrote, so it
  * is in the overlay), and this one was read for nothing.
@@ -95,7 +96,7 @@ export async function followUpPrefetchKeys(
   for (const event of events) {
     if (event.kind !== "RepairDecided") continue;
     const record = await overlay.getJson<Attestation>(keys.attestation(event.uid));
-    if (record !== undefined) out.push(keys.repair(event.uid, record.repairSeq));
+    if (record !== undefined) out.push(latestRepairKey(record));
   }
   return out;
 }
